@@ -1,0 +1,96 @@
+package seed
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/openinventory/assets/store"
+)
+
+func generate(t *testing.T, opts Options) ([]byte, Summary) {
+	t.Helper()
+	g, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for {
+		rec, err := g.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.WriteNDJSON(&buf, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes(), g.Summary()
+}
+
+func TestSeedIsReproducible(t *testing.T) {
+	opts := Options{Assets: 500, Tenants: 3, Groups: 6, Orgs: 12, Seed: 42}
+	a, sa := generate(t, opts)
+	b, _ := generate(t, opts)
+	if sha256.Sum256(a) != sha256.Sum256(b) {
+		t.Fatal("the same options gave different data")
+	}
+	opts.Seed = 43
+	c, _ := generate(t, opts)
+	if bytes.Equal(a, c) {
+		t.Fatal("another seed gave the same data")
+	}
+	if sa.Assets != 500 || len(sa.Tenants) != 3 || len(sa.Groups) != 6 || len(sa.Orgs) != 12 {
+		t.Errorf("summary = %+v", sa)
+	}
+	// Everything generated passes the import parser.
+	r := store.NewNDJSONReader(bytes.NewReader(a))
+	n := 0
+	for {
+		_, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("generated data does not parse: %v", err)
+		}
+		n++
+	}
+	if n != 500+3+6+12 {
+		t.Errorf("parsed %d records", n)
+	}
+}
+
+func TestSeedIsSkewed(t *testing.T) {
+	g, err := New(Options{Assets: 5000, Tenants: 1, Groups: 1, Orgs: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	registries := map[string]int{}
+	for {
+		rec, err := g.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if rec.Asset != nil {
+			registries[rec.Asset.Registry]++
+		}
+	}
+	if registries["docker.io"] < 5*registries["public.ecr.aws"] {
+		t.Errorf("registry counts not skewed: %v", registries)
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	g, _ := New(Options{Assets: b.N, Tenants: 2, Groups: 4, Orgs: 12, Seed: 1})
+	b.ReportAllocs()
+	for {
+		if _, err := g.Next(); err != nil {
+			break
+		}
+	}
+}

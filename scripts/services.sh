@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Starts (or stops) the real PostgreSQL and Elasticsearch used by `make run`,
+# `make test` and CI. Idempotent: when both already answer it only prints the
+# environment lines. Usage: scripts/services.sh up|down|env
+#
+# With a Docker engine it uses compose.yaml. Without one it runs PostgreSQL 15
+# from Debian's packages in a cluster it owns and Elasticsearch from Maven
+# Central's integ-test-zip, both as an unprivileged user (both refuse root),
+# with their data under .services/ (git-ignored).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=${ASSETS_SERVICES_DIR:-$repo/.services}
+pg_port=${ASSETS_PG_PORT:-55432}
+es_port=${ASSETS_ES_PORT:-59200}
+es_version=${ASSETS_ES_VERSION:-8.19.9}
+es_heap=${ASSETS_ES_HEAP:-1g}
+svc_user=${ASSETS_SERVICES_USER:-assets-svc}
+database_url="postgres://assets@127.0.0.1:$pg_port/assets?sslmode=disable"
+elasticsearch_url="http://127.0.0.1:$es_port"
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
+
+print_env() {
+	printf 'ASSETS_DATABASE_URL=%s\n' "$database_url"
+	printf 'ASSETS_ELASTICSEARCH_URL=%s\n' "$elasticsearch_url"
+}
+
+docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+
+pg_bin() {
+	local d
+	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+pg_up() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$pg_port" 2>/dev/null; }
+es_up() { curl -fsS -m 2 "$elasticsearch_url/_cluster/health" >/dev/null 2>&1; }
+
+# as_user runs a command as the unprivileged service user (or as ourselves
+# when we are not root).
+as_user() {
+	if [ "$(id -u)" = 0 ]; then runuser -u "$svc_user" -- "$@"; else "$@"; fi
+}
+
+ensure_user() {
+	[ "$(id -u)" = 0 ] || return 0
+	id "$svc_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$svc_user" \
+		|| die "could not create the unprivileged user $svc_user"
+	mkdir -p "$dir"
+	chown "$svc_user" "$dir"
+	# Both servers need to reach their folders; a checkout under a private home
+	# folder would hide them, so fall back to a world-traversable place.
+	if ! runuser -u "$svc_user" -- test -w "$dir"; then
+		dir=/var/tmp/assets-services-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
+		log "$svc_user cannot reach the checkout; keeping service data in $dir"
+		mkdir -p "$dir" && chown "$svc_user" "$dir"
+	fi
+}
+
+ensure_postgres_installed() {
+	pg_bin >/dev/null && return 0
+	log "PostgreSQL server binaries not found; installing Debian's postgresql package"
+	[ "$(id -u)" = 0 ] || die "PostgreSQL is not installed and we are not root to apt-get install it"
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+		|| die "apt-get install postgresql failed"
+	pg_bin >/dev/null || die "postgresql installed but no initdb found under /usr/lib/postgresql"
+}
+
+start_postgres() {
+	pg_up && { log "PostgreSQL already answers on port $pg_port"; return 0; }
+	ensure_postgres_installed
+	local bin data logf
+	bin=$(pg_bin)
+	data=$dir/pgdata
+	logf=$dir/postgres.log
+	if [ ! -s "$data/PG_VERSION" ]; then
+		log "initialising a PostgreSQL cluster in $data"
+		mkdir -p "$data" && chown "$svc_user" "$data" 2>/dev/null || true
+		as_user "$bin/initdb" -D "$data" -U assets --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+			|| die "initdb failed; see $dir/initdb.log"
+		cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$data'
+max_connections = 300
+shared_buffers = 512MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+	fi
+	touch "$logf" && chown "$svc_user" "$logf" 2>/dev/null || true
+	as_user "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 60 start >/dev/null \
+		|| die "PostgreSQL did not start; see $logf"
+	as_user "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U assets -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = 'assets'" | grep -q 1 \
+		|| as_user "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U assets assets \
+		|| die "could not create the assets database; see $logf"
+	log "PostgreSQL is up on port $pg_port (log: $logf)"
+}
+
+java_home() {
+	local j
+	if [ -n "${ES_JAVA_HOME:-}" ]; then echo "$ES_JAVA_HOME"; return 0; fi
+	# Elasticsearch 8.19 runs on JDK 17 or 21+; prefer a 21, then 17.
+	for j in /usr/lib/jvm/*21* /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/*17*; do
+		[ -x "$j/bin/java" ] && { echo "$j"; return 0; }
+	done
+	return 1
+}
+
+fetch_elasticsearch() {
+	local cache=$dir/cache v
+	mkdir -p "$cache"
+	for v in "$es_version" 8.19.12 8.19.11 8.19.10 8.19.9 8.19.8 8.19.7; do
+		[ -s "$cache/elasticsearch-$v.zip" ] && { echo "$v"; return 0; }
+	done
+	command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch Elasticsearch and is not installed"
+	for v in "$es_version" 8.19.12 8.19.11 8.19.10 8.19.9 8.19.8 8.19.7; do
+		log "fetching org.elasticsearch.distribution.integ-test-zip:elasticsearch:$v:zip with Maven"
+		if mvn -q -B dependency:copy -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$v:zip" \
+			-DoutputDirectory="$cache" >"$dir/mvn.log" 2>&1; then
+			echo "$v"
+			return 0
+		fi
+	done
+	die "no Elasticsearch 8.19.x integ-test-zip resolved from Maven; see $dir/mvn.log"
+}
+
+start_elasticsearch() {
+	es_up && { log "Elasticsearch already answers on port $es_port"; return 0; }
+	local v home jh logf
+	v=$(fetch_elasticsearch)
+	home=$dir/elasticsearch-$v
+	if [ ! -x "$home/bin/elasticsearch" ]; then
+		log "unpacking Elasticsearch $v into $home"
+		command -v unzip >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq unzip >/dev/null; } \
+			|| die "unzip is needed and could not be installed"
+		unzip -q -o "$dir/cache/elasticsearch-$v.zip" -d "$dir" || die "could not unpack $dir/cache/elasticsearch-$v.zip"
+		cat >>"$home/config/elasticsearch.yml" <<CONF
+cluster.name: assets-dev
+node.name: assets-dev-1
+path.data: $home/data
+path.logs: $home/logs
+network.host: 127.0.0.1
+http.port: $es_port
+transport.port: $((es_port + 100))
+discovery.type: single-node
+xpack.security.enabled: false
+cluster.routing.allocation.disk.threshold_enabled: false
+action.destructive_requires_name: false
+CONF
+		chown -R "$svc_user" "$home" 2>/dev/null || true
+	fi
+	jh=$(java_home) || die "no JDK 17 or 21+ found under /usr/lib/jvm; set ES_JAVA_HOME"
+	logf=$dir/elasticsearch.log
+	touch "$logf" && chown "$svc_user" "$logf" 2>/dev/null || true
+	as_user env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms$es_heap -Xmx$es_heap" \
+		"$home/bin/elasticsearch" -d -p "$home/es.pid" >"$logf" 2>&1 \
+		|| die "Elasticsearch did not start; see $logf and $home/logs/"
+	local i
+	for i in $(seq 1 180); do
+		if curl -fsS -m 2 "$elasticsearch_url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+			log "Elasticsearch $v is up on port $es_port (logs: $logf, $home/logs/)"
+			return 0
+		fi
+		sleep 1
+	done
+	die "Elasticsearch did not become healthy in 180 s; see $logf and $home/logs/assets-dev.log"
+}
+
+stop_all() {
+	local bin f
+	if bin=$(pg_bin) && [ -s "$dir/pgdata/PG_VERSION" ]; then
+		as_user "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 && log "PostgreSQL stopped" || true
+	fi
+	for f in "$dir"/elasticsearch-*/es.pid; do
+		[ -s "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null && log "Elasticsearch stopped" || true
+		rm -f "$f"
+	done
+}
+
+case "${1:-up}" in
+up)
+	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
+		docker compose -f "$repo/compose.yaml" up -d --wait postgres elasticsearch >&2 || die "docker compose up failed"
+		database_url="postgres://assets:assets@127.0.0.1:$pg_port/assets?sslmode=disable"
+	else
+		ensure_user
+		start_postgres
+		start_elasticsearch
+	fi
+	print_env
+	;;
+down)
+	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
+		docker compose -f "$repo/compose.yaml" down >&2
+	else
+		stop_all
+	fi
+	;;
+env) print_env ;;
+*) die "usage: $0 up|down|env" ;;
+esac

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// RecordSource yields records until io.EOF.
+type RecordSource interface {
+	Next() (Record, error)
+}
+
+// ImportSummary counts what an import read.
+type ImportSummary struct {
+	Tenants int `json:"tenants"`
+	Groups  int `json:"groups"`
+	Orgs    int `json:"orgs"`
+	Assets  int `json:"assets"`
+}
+
+// assetColumns are the staged and upserted asset columns, in COPY order
+// (staging adds line first and org_ids last).
+var assetColumns = []string{
+	"id", "tenant_id", "class_rank", "class_locked", "labels", "tags", "registry", "repository",
+	"config_digest", "distribution_digests", "image_tags", "built_at", "size_bytes", "os", "os_version",
+	"architecture", "variant", "author", "config", "image_labels", "extra", "risk_score",
+	"issues_critical", "issues_high", "issues_medium", "issues_low", "last_scan", "last_seen_at",
+	"created_at", "updated_at",
+}
+
+// Import writes every record of src in one transaction: upserts by id, all or
+// nothing. Assets stream through COPY into a staging table and are merged
+// with one INSERT ... ON CONFLICT, so the outbox triggers fire once per
+// statement; rows whose data did not change are left alone (no version bump).
+// The first bad record is returned as a *LineError and nothing is written.
+func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource) (ImportSummary, error) {
+	var sum ImportSummary
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_assets (line int NOT NULL,
+			LIKE assets INCLUDING DEFAULTS EXCLUDING GENERATED, org_ids uuid[] NOT NULL) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("creating the staging table: %w", err)
+		}
+		// LIKE copies every column; drop the ones the import does not set.
+		if _, err := tx.Exec(ctx, `ALTER TABLE import_assets DROP COLUMN type, DROP COLUMN name, DROP COLUMN version`); err != nil {
+			return fmt.Errorf("shaping the staging table: %w", err)
+		}
+		cs := &copySource{src: src, sum: &sum}
+		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
+			if cs.err != nil {
+				return cs.err
+			}
+			return fmt.Errorf("copying assets: %w", err)
+		}
+		return merge(ctx, tx, cs)
+	})
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	return sum, nil
+}
+
+// copySource feeds assets to COPY and keeps the (few) hierarchy records.
+type copySource struct {
+	src     RecordSource
+	sum     *ImportSummary
+	tenants []Record
+	groups  []Record
+	orgs    []Record
+	row     []any
+	err     error
+}
+
+func (c *copySource) Next() bool {
+	for {
+		rec, err := c.src.Next()
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			c.err = err
+			return false
+		}
+		switch {
+		case rec.Tenant != nil:
+			c.tenants = append(c.tenants, rec)
+			c.sum.Tenants++
+		case rec.Group != nil:
+			c.groups = append(c.groups, rec)
+			c.sum.Groups++
+		case rec.Org != nil:
+			c.orgs = append(c.orgs, rec)
+			c.sum.Orgs++
+		case rec.Asset != nil:
+			c.row, err = assetRow(rec)
+			if err != nil {
+				c.err = &LineError{Line: rec.Line, Err: err}
+				return false
+			}
+			c.sum.Assets++
+			return true
+		}
+	}
+}
+
+func (c *copySource) Values() ([]any, error) { return c.row, nil }
+func (c *copySource) Err() error             { return c.err }
+
+func mustUUID(s string) (uuid.UUID, error) {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.UUID{}, fmt.Errorf("%q is not a UUID", s)
+	}
+	return u, nil
+}
+
+func jsonOr(v any, empty string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if string(b) == "null" {
+		return []byte(empty), nil
+	}
+	return b, nil
+}
+
+func assetRow(rec Record) ([]any, error) {
+	a := rec.Asset
+	id, err := mustUUID(a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("id: %w", err)
+	}
+	tenant, err := mustUUID(a.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("tenant_id: %w", err)
+	}
+	orgs := make([]uuid.UUID, 0, len(a.OrgIDs))
+	for _, o := range a.OrgIDs {
+		u, err := mustUUID(o)
+		if err != nil {
+			return nil, fmt.Errorf("org_ids: %w", err)
+		}
+		orgs = append(orgs, u)
+	}
+	tags, err := jsonOr(a.Tags, "{}")
+	if err != nil {
+		return nil, err
+	}
+	digests, err := jsonOr(a.DistributionDigests, "[]")
+	if err != nil {
+		return nil, err
+	}
+	imageLabels, err := jsonOr(a.ImageLabels, "{}")
+	if err != nil {
+		return nil, err
+	}
+	extra := []byte(a.Extra)
+	if len(extra) == 0 {
+		extra = []byte("{}")
+	}
+	var config any
+	if len(a.Config) > 0 {
+		config = []byte(a.Config)
+	}
+	return []any{
+		rec.Line, id, tenant, a.ClassRank, a.ClassLocked, nonNil(a.Labels), tags, a.Registry, a.Repository,
+		nullString(a.ConfigDigest), digests, nonNil(a.ImageTags), a.BuiltAt, a.SizeBytes, nullString(a.OS),
+		nullString(a.OSVersion), nullString(a.Architecture), nullString(a.Variant), nullString(a.Author),
+		config, imageLabels, extra, a.RiskScore,
+		a.Issues.Critical, a.Issues.High, a.Issues.Medium, a.Issues.Low, a.LastScan,
+		a.LastSeenAt, a.CreatedAt, a.UpdatedAt, orgs,
+	}, nil
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// merge upserts the hierarchy and the staged assets, checking references so
+// that a bad one is reported with its line.
+func merge(ctx context.Context, tx pgx.Tx, cs *copySource) error {
+	for _, t := range cs.tenants {
+		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)
+			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`, t.Tenant.ID, t.Tenant.Name); err != nil {
+			return &LineError{Line: t.Line, Err: fmt.Errorf("tenant %s: %w", t.Tenant.ID, err)}
+		}
+	}
+	for _, g := range cs.groups {
+		tag, err := tx.Exec(ctx, `INSERT INTO groups (id, tenant_id, name)
+			SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2)
+			ON CONFLICT (id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, name = EXCLUDED.name`,
+			g.Group.ID, g.Group.TenantID, g.Group.Name)
+		if err != nil {
+			return &LineError{Line: g.Line, Err: fmt.Errorf("group %s: %w", g.Group.ID, err)}
+		}
+		if tag.RowsAffected() == 0 {
+			return &LineError{Line: g.Line, Err: fmt.Errorf("group %s: tenant %s does not exist", g.Group.ID, g.Group.TenantID)}
+		}
+	}
+	for _, o := range cs.orgs {
+		tag, err := tx.Exec(ctx, `INSERT INTO orgs (id, group_id, name)
+			SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM groups WHERE id = $2)
+			ON CONFLICT (id) DO UPDATE SET group_id = EXCLUDED.group_id, name = EXCLUDED.name`,
+			o.Org.ID, o.Org.GroupID, o.Org.Name)
+		if err != nil {
+			return &LineError{Line: o.Line, Err: fmt.Errorf("org %s: %w", o.Org.ID, err)}
+		}
+		if tag.RowsAffected() == 0 {
+			return &LineError{Line: o.Line, Err: fmt.Errorf("org %s: group %s does not exist", o.Org.ID, o.Org.GroupID)}
+		}
+	}
+	if cs.sum.Assets == 0 {
+		return nil
+	}
+	// A later line for the same id wins.
+	if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
+		return fmt.Errorf("deduplicating staged assets: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE import_assets`); err != nil {
+		return fmt.Errorf("analysing staged assets: %w", err)
+	}
+	var line int
+	var ref string
+	err := tx.QueryRow(ctx, `SELECT i.line, i.tenant_id::text FROM import_assets i
+		WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = i.tenant_id) ORDER BY i.line LIMIT 1`).Scan(&line, &ref)
+	if err == nil {
+		return &LineError{Line: line, Err: fmt.Errorf("tenant %s does not exist", ref)}
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("checking asset tenants: %w", err)
+	}
+	err = tx.QueryRow(ctx, `SELECT i.line, o::text FROM import_assets i CROSS JOIN LATERAL unnest(i.org_ids) o
+		LEFT JOIN orgs ON orgs.id = o LEFT JOIN groups g ON g.id = orgs.group_id
+		WHERE g.tenant_id IS DISTINCT FROM i.tenant_id ORDER BY i.line LIMIT 1`).Scan(&line, &ref)
+	if err == nil {
+		return &LineError{Line: line, Err: fmt.Errorf("org %s does not exist in the asset's tenant", ref)}
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("checking asset orgs: %w", err)
+	}
+	cols := joinColumns(assetColumns, "")
+	var sets, cmpOld, cmpNew string
+	for i, c := range assetColumns[1:] {
+		if i > 0 {
+			sets, cmpOld, cmpNew = sets+", ", cmpOld+", ", cmpNew+", "
+		}
+		sets += c + " = EXCLUDED." + c
+		cmpOld += "assets." + c
+		cmpNew += "EXCLUDED." + c
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO assets (`+cols+`) SELECT `+cols+` FROM import_assets
+		ON CONFLICT (id) DO UPDATE SET `+sets+`
+		WHERE (`+cmpOld+`) IS DISTINCT FROM (`+cmpNew+`)`); err != nil {
+		return fmt.Errorf("upserting assets: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM asset_orgs ao USING import_assets i
+		WHERE ao.asset_id = i.id AND NOT (ao.org_id = ANY (i.org_ids))`); err != nil {
+		return fmt.Errorf("removing old memberships: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO asset_orgs (asset_id, org_id)
+		SELECT i.id, o FROM import_assets i CROSS JOIN LATERAL unnest(i.org_ids) o
+		ON CONFLICT DO NOTHING`); err != nil {
+		return fmt.Errorf("adding memberships: %w", err)
+	}
+	return nil
+}
+
+func joinColumns(cols []string, prefix string) string {
+	s := ""
+	for i, c := range cols {
+		if i > 0 {
+			s += ", "
+		}
+		s += prefix + c
+	}
+	return s
+}
