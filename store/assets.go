@@ -82,12 +82,26 @@ func GetAsset(ctx context.Context, q Querier, tenantID, id string) (*Asset, erro
 
 // AssetsByID reads the assets with the given ids that exist, in no order.
 func AssetsByID(ctx context.Context, q Querier, ids []string) ([]*Asset, error) {
-	rows, err := q.Query(ctx, selectAssets+` WHERE a.id = ANY ($1::uuid[])`, ids)
+	return queryAssets(ctx, q, len(ids), selectAssets+` WHERE a.id = ANY ($1::uuid[])`, ids)
+}
+
+// AssetPageRange reads up to limit assets with after < id <= upTo, in id
+// order: a keyset page of one of several concurrent scans (reindex, verify).
+// An empty after starts at the lowest id.
+func AssetPageRange(ctx context.Context, q Querier, after, upTo string, limit int) ([]*Asset, error) {
+	if after == "" {
+		return queryAssets(ctx, q, limit, selectAssets+` WHERE a.id <= $1 ORDER BY a.id LIMIT $2`, upTo, limit)
+	}
+	return queryAssets(ctx, q, limit, selectAssets+` WHERE a.id > $1 AND a.id <= $2 ORDER BY a.id LIMIT $3`, after, upTo, limit)
+}
+
+func queryAssets(ctx context.Context, q Querier, sizeHint int, sql string, args ...any) ([]*Asset, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading %d assets: %w", len(ids), err)
+		return nil, fmt.Errorf("reading assets: %w", err)
 	}
 	defer rows.Close()
-	var out []*Asset
+	out := make([]*Asset, 0, sizeHint)
 	for rows.Next() {
 		a, err := scanAsset(rows)
 		if err != nil {
@@ -99,27 +113,4 @@ func AssetsByID(ctx context.Context, q Querier, ids []string) ([]*Asset, error) 
 		return nil, fmt.Errorf("reading assets: %w", err)
 	}
 	return out, nil
-}
-
-// AssetPage reads up to limit assets with id > after, in id order: keyset
-// pages for reindex and verify. tenantID may be empty for all tenants.
-func AssetPage(ctx context.Context, q Querier, tenantID, after string, limit int) ([]*Asset, error) {
-	if after == "" {
-		after = "00000000-0000-0000-0000-000000000000"
-	}
-	sql := selectAssets + ` WHERE a.id > $1 AND ($2 = '' OR a.tenant_id::text = $2) ORDER BY a.id LIMIT $3`
-	rows, err := q.Query(ctx, sql, after, tenantID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("reading assets after %s: %w", after, err)
-	}
-	defer rows.Close()
-	out := make([]*Asset, 0, limit)
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading assets: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }

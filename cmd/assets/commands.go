@@ -14,6 +14,9 @@ func commands(e *env) []*cobra.Command {
 		newImportCmd(e),
 		newSeedCmd(e),
 		newTokenCmd(e),
+		newSyncCmd(e),
+		newReindexCmd(e),
+		newVerifyCmd(e),
 	}
 }
 

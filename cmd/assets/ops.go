@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/store"
+	assetsync "github.com/openinventory/assets/sync"
+)
+
+// connect opens PostgreSQL and the index client, and makes sure the alias
+// exists.
+func connect(ctx context.Context, e *env) (*pgxpool.Pool, *index.Client, error) {
+	if e.elasticsearchURL == "" {
+		return nil, nil, fmt.Errorf("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL")
+	}
+	pool, err := store.Open(ctx, e.databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	es, err := elasticsearch.NewClient(elasticsearch.Config{
+		Addresses: strings.Split(e.elasticsearchURL, ","), MaxRetries: 3,
+	})
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("creating Elasticsearch client: %w", err)
+	}
+	idx := index.New(es, e.indexPrefix)
+	if err := idx.Healthy(ctx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("Elasticsearch at %s: %w", e.elasticsearchURL, err)
+	}
+	if err := idx.EnsureIndex(ctx); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return pool, idx, nil
+}
+
+func newSyncCmd(e *env) *cobra.Command {
+	var cfg assetsync.WorkerConfig
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Run the sync worker: outbox -> Elasticsearch, until interrupted",
+		Long: `sync claims outbox rows in batches (FOR UPDATE SKIP LOCKED, so several workers may
+run), writes the current rows with external versions and removes the rows only after
+Elasticsearch acknowledged them. It wakes on LISTEN/NOTIFY with a polling fallback and
+retries with capped backoff while Elasticsearch is down.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pool, idx, err := connect(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			return runWorkers(cmd.Context(), pool, idx, e, cfg, workers)
+		},
+	}
+	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 500, "outbox rows per batch")
+	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", time.Second, "poll interval when no notification arrives")
+	cmd.Flags().IntVar(&workers, "workers", 1, "concurrent workers in this process")
+	return cmd
+}
+
+// runWorkers runs n workers until ctx ends, logging progress every 10 s.
+func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, e *env, cfg assetsync.WorkerConfig, n int) error {
+	ws := make([]*assetsync.Worker, max(n, 1))
+	errs := make(chan error, len(ws))
+	for i := range ws {
+		ws[i] = assetsync.NewWorker(pool, idx, e.logger, cfg)
+		go func(w *assetsync.Worker) { errs <- w.Run(ctx) }(ws[i])
+	}
+	e.logger.Info("sync worker running", "workers", len(ws), "index", idx.Alias())
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for done := 0; done < len(ws); {
+		select {
+		case err := <-errs:
+			done++
+			if err != nil {
+				return err
+			}
+		case <-tick.C:
+			var synced int64
+			for _, w := range ws {
+				synced += w.Synced()
+			}
+			backlog, age, err := store.Backlog(ctx, pool)
+			if err == nil {
+				e.logger.Info("sync", "synced", synced, "backlog", backlog, "oldest", age.Round(time.Millisecond))
+			}
+		}
+	}
+	return nil
+}
+
+func newReindexCmd(e *env) *cobra.Command {
+	var cfg assetsync.ReindexConfig
+	cmd := &cobra.Command{
+		Use:   "reindex",
+		Short: "Rebuild the index from PostgreSQL and swap the alias, with no downtime",
+		Long: `reindex creates a new index, registers it so the sync worker writes to it too while it
+builds, streams every asset from PostgreSQL (keyset pages over id ranges) into it with
+concurrent bulk requests, swaps the alias atomically, and keeps the --keep newest previous
+indexes. Writes made during the reindex are never lost.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pool, idx, err := connect(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			if stderrIsTerminal() {
+				var bar *progressbar.ProgressBar
+				cfg.Progress = func(done, total int64) {
+					if bar == nil {
+						bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("reindexing"),
+							progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
+							progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+					}
+					_ = bar.Set64(done)
+				}
+			}
+			res, err := assetsync.Reindex(cmd.Context(), pool, idx, e.logger, cfg)
+			if err != nil {
+				return fmt.Errorf("reindex: %w", err)
+			}
+			rate := float64(res.Docs) / res.Duration.Seconds()
+			e.logger.Info("reindex done", "index", res.Index, "docs", res.Docs, "duration", res.Duration.Round(time.Millisecond),
+				"docs_per_s", int(rate), "previous", res.Previous, "deleted", res.Deleted)
+			return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{
+				"index": res.Index, "docs": res.Docs, "seconds": res.Duration.Seconds(), "docs_per_second": int(rate),
+				"previous": res.Previous, "deleted": res.Deleted,
+			})
+		},
+	}
+	cmd.Flags().IntVar(&cfg.Keep, "keep", 1, "previous indexes to keep after the swap")
+	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", 2, "concurrent _bulk requests")
+	cmd.Flags().IntVar(&cfg.Readers, "readers", 2, "concurrent PostgreSQL readers")
+	cmd.Flags().IntVar(&cfg.PageSize, "page", 2000, "assets per PostgreSQL page")
+	return cmd
+}
+
+func newVerifyCmd(e *env) *cobra.Command {
+	var cfg assetsync.VerifyConfig
+	cmd := &cobra.Command{
+		Use:   "verify [--repair]",
+		Short: "Compare PostgreSQL and Elasticsearch per tenant; exit 3 on drift",
+		Long: `verify compares, per tenant, the document count and every document's version in
+PostgreSQL and Elasticsearch, and prints a JSON report. It exits 0 when nothing drifted and
+3 when something did. --repair re-enqueues the drifted ids for the sync worker. --wait
+first waits (up to the duration) for the outbox to drain.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pool, idx, err := connect(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			rep, err := assetsync.Verify(cmd.Context(), pool, idx, cfg)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+			if rep.Drifted > 0 {
+				return &exitError{3, fmt.Errorf("%d documents drifted (outbox backlog %d)", rep.Drifted, rep.Backlog)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&cfg.Repair, "repair", false, "re-enqueue drifted ids")
+	cmd.Flags().StringVar(&cfg.TenantID, "tenant", "", "only this tenant")
+	cmd.Flags().DurationVar(&cfg.Wait, "wait", 0, "wait up to this long for the outbox to drain first")
+	return cmd
+}

@@ -1,0 +1,187 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/store"
+)
+
+// ReindexConfig tunes a reindex; zero values take the defaults.
+type ReindexConfig struct {
+	Keep        int // previous indexes to keep after the swap; default 1
+	PageSize    int // assets per PostgreSQL page; default 2000
+	Readers     int // concurrent PostgreSQL readers over id ranges; default 2
+	BulkWorkers int // concurrent _bulk requests; default 2
+	// Progress, when set, is called with the number of documents queued so
+	// far and the total expected.
+	Progress func(done, total int64)
+}
+
+// ReindexResult tells what a reindex did.
+type ReindexResult struct {
+	Index    string
+	Previous []string
+	Deleted  []string
+	Docs     uint64
+	Duration time.Duration
+}
+
+// Reindex builds a new index from PostgreSQL and swaps the alias to it with
+// no downtime. The new index is registered as a sync target before the
+// first page is read, so every change committed after that reaches it
+// through the worker, and every change committed before is in the pages
+// (read after registration). External versions make the order of the two
+// irrelevant.
+func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg ReindexConfig) (ReindexResult, error) {
+	if cfg.Keep < 0 {
+		cfg.Keep = 0
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 2000
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 2
+	}
+	if cfg.BulkWorkers <= 0 {
+		cfg.BulkWorkers = 2
+	}
+	start := time.Now()
+	if err := idx.EnsureIndex(ctx); err != nil {
+		return ReindexResult{}, err
+	}
+	name := idx.NewIndexName()
+	if err := idx.CreateIndex(ctx, name); err != nil {
+		return ReindexResult{}, err
+	}
+	if err := store.AddIndexTarget(ctx, pool, name); err != nil {
+		return ReindexResult{}, err
+	}
+	res := ReindexResult{Index: name}
+	abandon := func(cause error) (ReindexResult, error) {
+		cctx := context.WithoutCancel(ctx)
+		if err := store.RemoveIndexTarget(cctx, pool, name); err != nil {
+			log.Error("could not unregister the abandoned index", "index", name, "err", err)
+		}
+		if err := idx.DeleteIndex(cctx, name); err != nil {
+			log.Error("could not delete the abandoned index", "index", name, "err", err)
+		}
+		return res, cause
+	}
+	var total int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assets`).Scan(&total); err != nil {
+		return abandon(fmt.Errorf("counting assets: %w", err))
+	}
+	loader, err := idx.NewBulkLoader(index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers})
+	if err != nil {
+		return abandon(err)
+	}
+	if err := load(ctx, pool, loader, cfg, total); err != nil {
+		_, _ = loader.Close(context.WithoutCancel(ctx))
+		return abandon(err)
+	}
+	stats, err := loader.Close(ctx)
+	if err != nil {
+		return abandon(err)
+	}
+	if stats.Failed > 0 {
+		return abandon(fmt.Errorf("%d documents failed, the first: %v", stats.Failed, stats.Failures[0].Err))
+	}
+	res.Docs = stats.Indexed + stats.Conflicts
+	if err := idx.Refresh(ctx, name); err != nil {
+		return abandon(err)
+	}
+	prev, err := idx.SwapAlias(ctx, name)
+	if err != nil {
+		return abandon(err)
+	}
+	res.Previous = prev
+	// The alias now points at the new index, so the worker reaches it that
+	// way; until this commits it also writes it as a target (harmless).
+	if err := store.RemoveIndexTarget(ctx, pool, name); err != nil {
+		return res, err
+	}
+	res.Deleted, err = prune(ctx, idx, name, cfg.Keep)
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+// load streams every asset into the loader, cfg.Readers keyset scans over
+// disjoint id ranges at once.
+func load(ctx context.Context, pool *pgxpool.Pool, loader *index.BulkLoader, cfg ReindexConfig, total int64) error {
+	g, ctx := errgroup.WithContext(ctx)
+	var done countingProgress
+	done.total, done.fn = total, cfg.Progress
+	bounds := idRanges(cfg.Readers)
+	for i := 0; i < len(bounds)-1; i++ {
+		lo, hi := bounds[i], bounds[i+1]
+		g.Go(func() error {
+			after := lo
+			for {
+				page, err := store.AssetPageRange(ctx, pool, after, hi, cfg.PageSize)
+				if err != nil {
+					return err
+				}
+				for _, a := range page {
+					doc := index.Project(a)
+					if err := loader.Add(ctx, &doc); err != nil {
+						return err
+					}
+				}
+				done.add(int64(len(page)))
+				if len(page) < cfg.PageSize {
+					return nil
+				}
+				after = page[len(page)-1].ID
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// idRanges splits the UUID space into n ranges: bounds[i] < id <= bounds[i+1]
+// ("" is below every id).
+func idRanges(n int) []string {
+	bounds := []string{""}
+	for i := 1; i < n; i++ {
+		v := uint32(uint64(i) * (1 << 32) / uint64(n))
+		bounds = append(bounds, fmt.Sprintf("%08x-ffff-ffff-ffff-ffffffffffff", v-1))
+	}
+	return append(bounds, "ffffffff-ffff-ffff-ffff-ffffffffffff")
+}
+
+// prune deletes all but the newest keep indexes that are neither current
+// nor registered.
+func prune(ctx context.Context, idx *index.Client, current string, keep int) ([]string, error) {
+	infos, err := idx.Indexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var old []string
+	for _, in := range infos {
+		if in.Name != current && !in.Aliased {
+			old = append(old, in.Name)
+		}
+	}
+	// Names sort by creation time, except the fixed initial one, oldest of all.
+	var deleted []string
+	var errs []error
+	for i, name := range sortByAge(old) {
+		if i >= len(old)-keep {
+			break
+		}
+		if err := idx.DeleteIndex(ctx, name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		deleted = append(deleted, name)
+	}
+	return deleted, errors.Join(errs...)
+}
