@@ -53,7 +53,7 @@ func ResolveScope(ctx context.Context, q Querier, kind, id string) (Scope, error
 }
 
 // scopeCondition is the SQL condition that asset alias a is in the scope
-// given as parameters $n (tenant) and $n+1 (group or org id, or '').
+// given as parameters $n (tenant) and $n+1 (group or org id, or ”).
 func scopeCondition(s Scope, n int) (string, []any) {
 	switch s.Kind {
 	case ScopeGroup:
