@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -41,7 +43,20 @@ var assetColumns = []string{
 // statement; rows whose data did not change are left alone (no version bump).
 // The first bad record is returned as a *LineError and nothing is written.
 func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource) (ImportSummary, error) {
+	return ImportWithLog(ctx, pool, src, nil)
+}
+
+// ImportWithLog is Import, logging the duration of each phase at debug
+// level when log is not nil.
+func ImportWithLog(ctx context.Context, pool *pgxpool.Pool, src RecordSource, log *slog.Logger) (ImportSummary, error) {
 	var sum ImportSummary
+	phase := func(string) {}
+	if log != nil {
+		start := time.Now()
+		phase = func(name string) {
+			log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
+		}
+	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_assets (line int NOT NULL,
 			LIKE assets INCLUDING DEFAULTS EXCLUDING GENERATED, org_ids uuid[] NOT NULL) ON COMMIT DROP`); err != nil {
@@ -51,7 +66,9 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource) (ImportSu
 		if _, err := tx.Exec(ctx, `ALTER TABLE import_assets DROP COLUMN type, DROP COLUMN name, DROP COLUMN version`); err != nil {
 			return fmt.Errorf("shaping the staging table: %w", err)
 		}
-		cs := &copySource{src: src, sum: &sum}
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel() // stops the prefetching goroutine when COPY ends early
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: map[uuid.UUID]struct{}{}}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
 			if cs.err != nil {
@@ -59,7 +76,8 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource) (ImportSu
 			}
 			return fmt.Errorf("copying assets: %w", err)
 		}
-		return merge(ctx, tx, cs)
+		phase("copy")
+		return merge(ctx, tx, cs, phase)
 	})
 	if err != nil {
 		return ImportSummary{}, err
@@ -76,6 +94,10 @@ type copySource struct {
 	orgs    []Record
 	row     []any
 	err     error
+	// seen detects duplicate ids in Go, so the common case skips the SQL
+	// deduplication pass.
+	seen       map[uuid.UUID]struct{}
+	duplicates bool
 }
 
 func (c *copySource) Next() bool {
@@ -103,6 +125,12 @@ func (c *copySource) Next() bool {
 			if err != nil {
 				c.err = &LineError{Line: rec.Line, Err: err}
 				return false
+			}
+			id := c.row[1].(uuid.UUID)
+			if _, dup := c.seen[id]; dup {
+				c.duplicates = true
+			} else {
+				c.seen[id] = struct{}{}
 			}
 			c.sum.Assets++
 			return true
@@ -189,7 +217,7 @@ func nullString(s string) *string {
 
 // merge upserts the hierarchy and the staged assets, checking references so
 // that a bad one is reported with its line.
-func merge(ctx context.Context, tx pgx.Tx, cs *copySource) error {
+func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) error {
 	for _, t := range cs.tenants {
 		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`, t.Tenant.ID, t.Tenant.Name); err != nil {
@@ -224,12 +252,15 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource) error {
 		return nil
 	}
 	// A later line for the same id wins.
-	if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
-		return fmt.Errorf("deduplicating staged assets: %w", err)
+	if cs.duplicates {
+		if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
+			return fmt.Errorf("deduplicating staged assets: %w", err)
+		}
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE import_assets`); err != nil {
 		return fmt.Errorf("analysing staged assets: %w", err)
 	}
+	phase("dedupe")
 	var line int
 	var ref string
 	err := tx.QueryRow(ctx, `SELECT i.line, i.tenant_id::text FROM import_assets i
@@ -247,6 +278,17 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource) error {
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("checking asset orgs: %w", err)
 	}
+	phase("check references")
+	// Which staged assets existed before: only those can have memberships
+	// to remove, and a fresh import skips that work entirely.
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
+		SELECT i.id FROM import_assets i JOIN assets a ON a.id = i.id`); err != nil {
+		return fmt.Errorf("finding existing assets: %w", err)
+	}
+	var existing int64
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_existing`).Scan(&existing); err != nil {
+		return fmt.Errorf("counting existing assets: %w", err)
+	}
 	cols := joinColumns(assetColumns, "")
 	var sets, cmpOld, cmpNew string
 	for i, c := range assetColumns[1:] {
@@ -262,14 +304,52 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource) error {
 		WHERE (`+cmpOld+`) IS DISTINCT FROM (`+cmpNew+`)`); err != nil {
 		return fmt.Errorf("upserting assets: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM asset_orgs ao USING import_assets i
-		WHERE ao.asset_id = i.id AND NOT (ao.org_id = ANY (i.org_ids))`); err != nil {
-		return fmt.Errorf("removing old memberships: %w", err)
+	phase("upsert assets")
+	if err := mergeMemberships(ctx, tx, existing); err != nil {
+		return err
+	}
+	phase("memberships")
+	return nil
+}
+
+// mergeMemberships makes asset_orgs match the staged org_ids. The
+// membership trigger is deferred for this transaction: new assets already
+// have their outbox row, and existing ones whose membership changed (and
+// whose row the upsert did not touch) are bumped here, once each.
+func mergeMemberships(ctx context.Context, tx pgx.Tx, existing int64) error {
+	if _, err := tx.Exec(ctx, `SELECT set_config('assets.defer_membership_touch', 'on', true)`); err != nil {
+		return fmt.Errorf("deferring membership trigger: %w", err)
+	}
+	if existing > 0 {
+		stmts := []struct{ what, sql string }{
+			{"tracking membership changes", `CREATE TEMP TABLE import_membership_changed (id uuid) ON COMMIT DROP`},
+			{"removing old memberships", `WITH d AS (DELETE FROM asset_orgs ao USING import_assets i
+				WHERE ao.asset_id = i.id AND NOT (ao.org_id = ANY (i.org_ids)) RETURNING ao.asset_id)
+				INSERT INTO import_membership_changed SELECT asset_id FROM d`},
+			{"adding memberships of existing assets", `WITH n AS (INSERT INTO asset_orgs (asset_id, org_id)
+				SELECT i.id, o FROM import_assets i JOIN import_existing e ON e.id = i.id CROSS JOIN LATERAL unnest(i.org_ids) o
+				ON CONFLICT DO NOTHING RETURNING asset_id)
+				INSERT INTO import_membership_changed SELECT asset_id FROM n`},
+			{"bumping assets whose membership changed", `UPDATE assets a SET updated_at = a.updated_at
+				WHERE a.id IN (SELECT id FROM import_membership_changed) AND a.xmin <> pg_current_xact_id()::xid`},
+		}
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, st.sql); err != nil {
+				return fmt.Errorf("%s: %w", st.what, err)
+			}
+		}
+	}
+	newOnly := ""
+	if existing > 0 {
+		newOnly = ` WHERE NOT EXISTS (SELECT 1 FROM import_existing e WHERE e.id = i.id)`
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO asset_orgs (asset_id, org_id)
-		SELECT i.id, o FROM import_assets i CROSS JOIN LATERAL unnest(i.org_ids) o
+		SELECT i.id, o FROM import_assets i CROSS JOIN LATERAL unnest(i.org_ids) o`+newOnly+`
 		ON CONFLICT DO NOTHING`); err != nil {
 		return fmt.Errorf("adding memberships: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('assets.defer_membership_touch', 'off', true)`); err != nil {
+		return fmt.Errorf("restoring membership trigger: %w", err)
 	}
 	return nil
 }

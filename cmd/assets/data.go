@@ -73,7 +73,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			}
 			defer pool.Close()
 			start := time.Now()
-			sum, err := store.Import(cmd.Context(), pool, store.NewNDJSONReader(in))
+			sum, err := store.ImportWithLog(cmd.Context(), pool, store.NewNDJSONReader(in), e.logger)
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return &exitError{2, le}
@@ -146,7 +146,7 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.Import(cmd.Context(), pool, src); err != nil {
+				if _, err := store.ImportWithLog(cmd.Context(), pool, src, e.logger); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
