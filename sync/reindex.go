@@ -79,7 +79,7 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assets`).Scan(&total); err != nil {
 		return abandon(fmt.Errorf("counting assets: %w", err))
 	}
-	loader, err := idx.NewBulkLoader(index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers})
+	loader, err := idx.NewBulkLoader(ctx, index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers})
 	if err != nil {
 		return abandon(err)
 	}

@@ -10,6 +10,7 @@ import (
 // commands lists every subcommand.
 func commands(e *env) []*cobra.Command {
 	return []*cobra.Command{
+		newServeCmd(e),
 		newMigrateCmd(e),
 		newImportCmd(e),
 		newSeedCmd(e),
@@ -17,6 +18,7 @@ func commands(e *env) []*cobra.Command {
 		newSyncCmd(e),
 		newReindexCmd(e),
 		newVerifyCmd(e),
+		newRSQLCmd(),
 	}
 }
 

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/go-fuego/fuego"
+	"github.com/google/uuid"
+
+	"github.com/openinventory/assets/store"
+)
+
+// begin authorizes a request for action and then checks its version, so an
+// unauthenticated caller learns nothing else first.
+func (s *Server) begin(r *http.Request, action store.Action) (access, error) {
+	acc, err := s.authorize(r.Context(), r, action)
+	if err != nil {
+		return access{}, err
+	}
+	if _, verr := resolveVersion(r); verr != nil {
+		return access{}, verr
+	}
+	return acc, nil
+}
+
+// readBody reads a request body of an allowed media type, within the size
+// limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := checkContentType(r); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Detail: "The request body is larger than " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + " bytes."}
+	}
+	if err != nil {
+		return nil, badRequest("The request body could not be read.")
+	}
+	return body, nil
+}
+
+// assetID reads the asset_id path parameter.
+func assetID(r *http.Request) (string, error) {
+	v := r.PathValue("asset_id")
+	u, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		return "", badParameter("asset_id", "The asset_id must be a UUID.")
+	}
+	return u.String(), nil
+}
+
+func assetSelf(acc access, id string, v versionInfo) string {
+	return scopePath(acc.scope) + "/inventory/assets/" + id + "?version=" + v.served
+}
+
+// getAsset answers GET .../inventory/assets/{asset_id} from PostgreSQL, so
+// it always shows the latest write.
+func (s *Server) getAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
+	r := c.Request()
+	acc, err := s.begin(r, store.Read)
+	if err != nil {
+		return nil, err
+	}
+	id, err := assetID(r)
+	if err != nil {
+		return nil, err
+	}
+	fields, ferr := parseFields(r, assetFields())
+	if ferr != nil {
+		return nil, ferr
+	}
+	a, err := store.GetAssetInScope(r.Context(), s.pool, acc.scope, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("The asset was not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := stateOf(r.Context()).version
+	self := assetSelf(acc, id, v)
+	return &AssetDocument{Data: assetResource(a, self, fields), Links: &SelfLinks{Self: self}}, nil
+}
+
+// updateAsset answers PATCH .../inventory/assets/{asset_id} with the
+// updated asset, read back in the update's transaction.
+func (s *Server) updateAsset(c fuego.ContextWithBody[AssetPatchRequest]) (*AssetDocument, error) {
+	r := c.Request()
+	acc, err := s.begin(r, store.Edit)
+	if err != nil {
+		return nil, err
+	}
+	id, err := assetID(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.readBody(c.Response(), r)
+	if err != nil {
+		return nil, err
+	}
+	p, perr := parsePatchDocument(body, id)
+	if perr != nil {
+		return nil, perr
+	}
+	assets, err := store.UpdateAssets(r.Context(), s.pool, acc.scope, []store.Patch{p})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("The asset was not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := stateOf(r.Context()).version
+	self := assetSelf(acc, id, v)
+	return &AssetDocument{Data: assetResource(assets[0], self, nil), JSONAPI: &jsonapi10, Links: &SelfLinks{Self: self}}, nil
+}
+
+// updateAssets answers the bulk PATCH: every update or none, 204.
+func (s *Server) updateAssets(c fuego.ContextWithBody[AssetBulkPatchRequest]) (any, error) {
+	r := c.Request()
+	acc, err := s.begin(r, store.Edit)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.readBody(c.Response(), r)
+	if err != nil {
+		return nil, err
+	}
+	patches, perr := parseBulkDocument(body)
+	if perr != nil {
+		return nil, perr
+	}
+	_, err = store.UpdateAssets(r.Context(), s.pool, acc.scope, patches)
+	var pe *store.PatchError
+	if errors.As(err, &pe) && errors.Is(err, store.ErrNotFound) {
+		return nil, &Error{Status: http.StatusNotFound, Detail: "The asset " + pe.ID + " was not found; nothing was updated.", Pointer: "/data/" + strconv.Itoa(pe.Index) + "/id"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The route's default status is 204, which has no body or type.
+	c.Response().Header().Del("Content-Type")
+	return nil, nil
+}

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/openinventory/assets/store"
+)
+
+// scopeParams are the path parameters naming a scope, by kind.
+var scopeParams = [...]struct{ kind, param string }{
+	{store.ScopeTenant, "tenant_id"},
+	{store.ScopeGroup, "group_id"},
+	{store.ScopeOrg, "org_id"},
+}
+
+// credentials extracts the secret of "Authorization: Token <key>" or
+// "Bearer <key>". Anything else is a 401.
+func credentials(r *http.Request) (string, *Error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", unauthorized("Authentication is required: send Authorization: Token <key>.")
+	}
+	scheme, secret, ok := strings.Cut(strings.TrimSpace(h), " ")
+	secret = strings.TrimSpace(secret)
+	if !ok || secret == "" || (!strings.EqualFold(scheme, "token") && !strings.EqualFold(scheme, "bearer")) {
+		return "", unauthorized("The Authorization header must be Token <key> or Bearer <key>.")
+	}
+	return secret, nil
+}
+
+// access is what authorize established: who is calling and in which scope.
+type access struct {
+	token *store.Token
+	scope store.Scope
+}
+
+// authorize authenticates the request and resolves the scope of its path.
+// The order of checks decides what a caller can learn:
+//   - no or malformed credentials, or an unknown token: 401;
+//   - a malformed scope id: 400 (it says nothing about what exists);
+//   - a scope that does not exist, or one no grant of the token covers: 404,
+//     the same answer, so a token cannot probe other tenants;
+//   - a covered scope without the edit permission an update needs: 403.
+func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Action) (access, error) {
+	secret, aerr := credentials(r)
+	if aerr != nil {
+		return access{}, aerr
+	}
+	tok, err := store.Authenticate(ctx, s.pool, secret)
+	if errors.Is(err, store.ErrBadToken) {
+		return access{}, unauthorized("The token is not valid.")
+	}
+	if err != nil {
+		return access{}, err
+	}
+	kind, id := "", ""
+	for _, sp := range scopeParams {
+		if v := r.PathValue(sp.param); v != "" {
+			u, err := uuid.Parse(v)
+			if err != nil || len(v) != 36 {
+				return access{}, badParameter(sp.param, "The %s must be a UUID.", sp.param)
+			}
+			kind, id = sp.kind, u.String()
+			break
+		}
+	}
+	if kind == "" {
+		return access{}, errors.New("route without a scope parameter")
+	}
+	sc, err := store.ResolveScope(ctx, s.pool, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return access{}, notFound("The " + kind + " was not found.")
+	}
+	if err != nil {
+		return access{}, err
+	}
+	if !tok.Sees(sc) {
+		return access{}, notFound("The " + kind + " was not found.")
+	}
+	if action == store.Edit && !tok.Allows(sc, store.Edit) {
+		return access{}, forbidden("The token may read this " + kind + " but not edit it: it needs " + kind + ".edit or an edit permission on an enclosing scope.")
+	}
+	return access{token: tok, scope: sc}, nil
+}
+
+// scopePath is the path prefix of a scope, e.g. /rest/orgs/<id>.
+func scopePath(sc store.Scope) string {
+	return "/rest/" + sc.Kind + "s/" + sc.ID
+}

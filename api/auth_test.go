@@ -1,0 +1,63 @@
+package api
+
+import "testing"
+
+func TestPermissionMatrix(t *testing.T) {
+	e := newEnv(t, fewAssets())
+	id := testAssetID(1)
+	body := patchBody(id, `{"labels":{"add":["m"]}}`)
+	for _, tc := range []struct {
+		name          string
+		method, path  string
+		token, header string // header overrides Authorization when set
+		want          int
+	}{
+		{"no token", "GET", tenantPath(tenantA), "", "", 401},
+		{"wrong scheme", "GET", tenantPath(tenantA), "", "Basic dXNlcjpwYXNz", 401},
+		{"scheme without key", "GET", tenantPath(tenantA), "", "Token", 401},
+		{"unknown token", "GET", tenantPath(tenantA), "", "Token ast_unknown", 401},
+		{"bearer works", "GET", tenantPath(tenantA) + "/" + id, "", "bearer", 200},
+		{"read-only token on PATCH", "PATCH", tenantPath(tenantA) + "/" + id, "tenantA.read", "", 403},
+		{"read-only token on bulk PATCH", "PATCH", tenantPath(tenantA), "tenantA.read", "", 403},
+		{"read-only group token on org PATCH", "PATCH", orgPath(orgA1) + "/" + id, "groupA.read", "", 403},
+		{"token of another tenant", "GET", tenantPath(tenantA) + "/" + id, "tenantB.edit", "", 404},
+		{"token of another tenant, PATCH", "PATCH", tenantPath(tenantA) + "/" + id, "tenantB.edit", "", 404},
+		{"token of another tenant on its org", "GET", orgPath(orgA1) + "/" + id, "tenantB.edit", "", 404},
+		{"group token on its org", "GET", orgPath(orgA1) + "/" + id, "groupA.read", "", 200},
+		{"group edit token on its org", "PATCH", orgPath(orgA1) + "/" + id, "groupA.edit", "", 200},
+		{"group token on another group", "GET", groupPath(groupA2) + "/" + testAssetID(3), "groupA.read", "", 404},
+		{"org token on its group", "GET", groupPath(groupA) + "/" + id, "orgA1.read", "", 404},
+		{"org token on its tenant", "GET", tenantPath(tenantA) + "/" + id, "orgA1.edit", "", 404},
+		{"org token on a sibling org", "GET", orgPath(orgA2) + "/" + id, "orgA1.edit", "", 404},
+		{"tenant token on its org", "GET", orgPath(orgA2) + "/" + id, "tenantA.read", "", 200},
+		{"missing tenant", "GET", tenantPath(missing) + "/" + id, "tenantA.read", "", 404},
+		{"missing org", "GET", orgPath(missing), "tenantA.read", "", 404},
+		{"malformed tenant id", "GET", tenantPath("nope"), "tenantA.read", "", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := req{method: tc.method, path: tc.path + v, token: tc.token}
+			if tc.method == "PATCH" {
+				r.body = body
+				if tc.path == tenantPath(tenantA) {
+					r.body = `{"data":[` + body[len(`{"data":`):len(body)-1] + `]}`
+				}
+			}
+			switch tc.header {
+			case "":
+			case "bearer":
+				r.header = map[string]string{"Authorization": "Bearer " + e.tokens["tenantA.read"]}
+			default:
+				r.header = map[string]string{"Authorization": tc.header}
+			}
+			res := e.do(r)
+			if tc.want >= 400 {
+				res.wantError(t, tc.want, "", "")
+				if tc.want == 401 && res.header.Get("WWW-Authenticate") == "" {
+					t.Error("401 without WWW-Authenticate")
+				}
+				return
+			}
+			res.must(t, tc.want)
+		})
+	}
+}

@@ -1,0 +1,174 @@
+// Package api is the HTTP layer: the Inventory Assets REST API (JSON:API)
+// at tenant, group and org scope, its OpenAPI description, health checks
+// and metrics. Writes go to PostgreSQL (store); lists, searches and facets
+// read Elasticsearch (index).
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-fuego/fuego"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/store"
+)
+
+// Config is what a Server needs. Pool and Index are required.
+type Config struct {
+	Pool  *pgxpool.Pool
+	Index *index.Client
+	// Logger receives the request log and errors; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the metrics; Gatherer serves /metrics. When
+	// Gatherer is nil and Registerer is a *prometheus.Registry, that
+	// registry is used; when both are nil, the server has its own.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	// SyncStats feeds the sync backlog and lag gauges; nil reads the
+	// outbox with store.Backlog.
+	SyncStats SyncStats
+
+	// SearchTTL is how long a stored search lives (default 15 minutes).
+	SearchTTL time.Duration
+	// MaxBodyBytes bounds request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// RequestTimeout bounds the work of one request (default 30 seconds).
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown of Run (default 20 s).
+	ShutdownTimeout time.Duration
+}
+
+// Server serves the API. Its Handler is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	pool     *pgxpool.Pool
+	index    *index.Client
+	log      *slog.Logger
+	metrics  *metrics
+	gatherer prometheus.Gatherer
+	fuego    *fuego.Server
+	handler  http.Handler
+}
+
+// New builds a Server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Pool == nil {
+		return nil, errors.New("api: Config.Pool is required")
+	}
+	if cfg.Index == nil {
+		return nil, errors.New("api: Config.Index is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.SearchTTL <= 0 {
+		cfg.SearchTTL = 15 * time.Minute
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 20 * time.Second
+	}
+	if cfg.SyncStats == nil {
+		pool := cfg.Pool
+		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }
+	}
+	reg, gat := cfg.Registerer, cfg.Gatherer
+	if reg == nil && gat == nil {
+		r := prometheus.NewRegistry()
+		reg, gat = r, r
+	}
+	if gat == nil {
+		if g, ok := reg.(prometheus.Gatherer); ok {
+			gat = g
+		} else {
+			return nil, errors.New("api: Config.Gatherer is required when Registerer is not a Gatherer")
+		}
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry() // metrics still count, unexported
+	}
+	m, err := newMetrics(reg, cfg.SyncStats, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
+	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat}
+	s.fuego = s.routes()
+	mux := s.fuego.Mux
+	mux.Handle("/", s.notFoundHandler(mux))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gat, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}}))
+	s.handler = s.wrap(mux)
+	return s, nil
+}
+
+// Handler is the whole API as an http.Handler (for tests and embedding).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an http.Server for the handler with sane timeouts.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Run serves on addr until ctx ends, then shuts down gracefully: it stops
+// accepting connections and waits (up to ShutdownTimeout) for requests in
+// flight.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.HTTPServer(ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("serving the API", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("shutting down the API")
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving HTTP: %w", err)
+	}
+	return nil
+}
+
+// slogPrinter adapts the logger to promhttp's ErrorLog.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.log.Warn(fmt.Sprint(v...)) }

@@ -1,0 +1,264 @@
+package index
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+
+	"github.com/openinventory/assets/rsql"
+	"github.com/openinventory/assets/store"
+)
+
+// fieldKind says how a filter field is stored and so how it is queried.
+type fieldKind uint8
+
+const (
+	kindKeyword fieldKind = iota // keyword, maybe multi-valued
+	kindPair                     // object with arbitrary keys: "key\x1fvalue" keywords plus a keys array
+	kindNumber                   // integer
+	kindDate                     // date
+	kindText                     // the q pseudo-field
+)
+
+// FilterField is one RSQL selector of the catalogue. Object fields (tags,
+// image_labels) are used as name.<key>.
+type FilterField struct {
+	ID         string // stable UUID v5 of the name
+	Name       string
+	Type       string // the contract's word: string, boolean, datetime, array or object
+	FieldType  rsql.FieldType
+	AssetTypes []string
+	Operators  []rsql.Operator // empty: every operator rsql allows for FieldType
+	Enum       []string
+
+	kind fieldKind
+	// exact is matched by term/terms/range/exists; lc is the
+	// lowercase-normalised field wildcards search (the same as exact when
+	// exact is normalised); values is what FilterValues aggregates (original
+	// case); keys is the keys array of an object field.
+	exact, lc, values, keys string
+}
+
+// Object reports whether the field takes a key (tags.env).
+func (f FilterField) Object() bool { return f.kind == kindPair }
+
+// SortDef is one field the list endpoints sort by.
+type SortDef struct {
+	Name       string
+	AssetTypes []string
+	esFields   []string // several for issues (by severity)
+}
+
+// GroupField is one field the groups endpoints facet on.
+type GroupField struct {
+	ID         string
+	Name       string
+	AssetTypes []string
+	esField    string // aggregated keyword field, original case
+	pair       bool   // values are key\x1fvalue pairs shown as key:value
+}
+
+// Catalogue is the read-only table of filter, sort and group fields. It
+// implements rsql.Catalogue.
+type Catalogue struct {
+	filters []FilterField
+	sorts   []SortDef
+	groups  []GroupField
+}
+
+var _ rsql.Catalogue = (*Catalogue)(nil)
+
+// catalogueNamespace is the fixed UUID v5 namespace of field ids; changing
+// it changes every id clients may have stored.
+var catalogueNamespace = [16]byte{0x6f, 0x0c, 0x2e, 0x51, 0x8a, 0x3d, 0x4b, 0x7e, 0x9c, 0x15, 0x2b, 0x64, 0xd7, 0x41, 0x0a, 0x93}
+
+// uuid5 is RFC 9562 UUID version 5 (SHA-1 of namespace and name).
+func uuid5(ns [16]byte, name string) string {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+var containerImages = []string{store.AssetTypeContainerImage}
+
+// defaultCatalogue is built once and never modified; accessors return copies.
+var defaultCatalogue = newCatalogue()
+
+// NewCatalogue returns the field catalogue.
+func NewCatalogue() *Catalogue { return defaultCatalogue }
+
+func newCatalogue() *Catalogue {
+	str := func(name, exact, lc, values string) FilterField {
+		return FilterField{Name: name, Type: "string", FieldType: rsql.TypeString, kind: kindKeyword, exact: exact, lc: lc, values: values}
+	}
+	date := func(name string) FilterField {
+		return FilterField{Name: name, Type: "datetime", FieldType: rsql.TypeTimestamp, kind: kindDate, exact: name, values: name}
+	}
+	pair := func(name, keys string) FilterField {
+		return FilterField{Name: name, Type: "object", FieldType: rsql.TypeString, kind: kindPair, exact: name, lc: name + ".lc", values: name, keys: keys}
+	}
+	labels := str("labels", "labels", "labels.lc", "labels")
+	labels.Type = "array"
+	typ := str("type", "type", "type", "type")
+	typ.FieldType, typ.Enum = rsql.TypeEnum, []string{store.AssetTypeContainerImage}
+	class := str("class", "class", "class", "class")
+	class.FieldType, class.Enum = rsql.TypeEnum, []string{"A", "B", "C", "D"}
+	filters := []FilterField{
+		{Name: "q", Type: "string", FieldType: rsql.TypeText, Operators: []rsql.Operator{rsql.OpEqual}, kind: kindText},
+		str("id", "id", "id", "id"),
+		typ,
+		class,
+		date("created_at"),
+		date("updated_at"),
+		labels,
+		pair("tags", "tag_keys"),
+		str("registry", "registry", "registry", "registry.raw"),
+		str("repository", "repository", "repository", "repository.raw"),
+		str("name", "name", "name", "name.raw"),
+		str("config_digest", "config_digest", "config_digest", "config_digest"),
+		str("manifest_digest", "distribution_digests.manifest_digest", "distribution_digests.manifest_digest", "distribution_digests.manifest_digest"),
+		str("index_digest", "distribution_digests.index_digest", "distribution_digests.index_digest", "distribution_digests.index_digest"),
+		str("image_tag", "image_tags", "image_tags.lc", "image_tags"),
+		pair("image_labels", "image_label_keys"),
+		// The contract's type words have no "number"; a number is shown as string.
+		{Name: "risk_score", Type: "string", FieldType: rsql.TypeNumber, kind: kindNumber, exact: "risk_score", values: "risk_score"},
+		date("built_at"),
+		date("last_seen_at"),
+	}
+	for i := range filters {
+		filters[i].ID = uuid5(catalogueNamespace, "filter/"+filters[i].Name)
+		filters[i].AssetTypes = containerImages
+	}
+
+	sort := func(name string, fields ...string) SortDef {
+		if len(fields) == 0 {
+			fields = []string{name}
+		}
+		return SortDef{Name: name, AssetTypes: containerImages, esFields: fields}
+	}
+	sorts := []SortDef{
+		sort("created_at"), sort("updated_at"), sort("type"), sort("class", "class_rank"),
+		sort("registry"), sort("repository"), sort("name"), sort("url"), sort("scm"),
+		sort("risk_score"),
+		sort("issues", "issues.critical", "issues.high", "issues.medium", "issues.low"),
+		sort("built_at"), sort("last_scan"), sort("last_seen_at"),
+	}
+
+	group := func(name, field string) GroupField {
+		return GroupField{ID: uuid5(catalogueNamespace, "group/"+name), Name: name, AssetTypes: containerImages, esField: field}
+	}
+	tags := group("tags", "tags")
+	tags.pair = true
+	groups := []GroupField{
+		group("class", "class"), group("type", "type"),
+		group("registry", "registry.raw"), group("repository", "repository.raw"), group("name", "name.raw"),
+		group("labels", "labels"), tags, group("image_tag", "image_tags"),
+		group("os", "os"), group("os_version", "os_version"), group("architecture", "architecture"),
+	}
+	return &Catalogue{filters: filters, sorts: sorts, groups: groups}
+}
+
+// Lookup resolves a selector for rsql.Validate; tags.<key> and
+// image_labels.<key> resolve to string fields, a bare object name does not.
+func (c *Catalogue) Lookup(selector string) (rsql.Field, bool) {
+	f, _, ok := c.resolve(selector)
+	if !ok {
+		return rsql.Field{}, false
+	}
+	return rsql.Field{Type: f.FieldType, Operators: f.Operators, Enum: f.Enum}, true
+}
+
+// resolve finds the field of a selector and, for object fields, the key.
+func (c *Catalogue) resolve(selector string) (*FilterField, string, bool) {
+	for i := range c.filters {
+		f := &c.filters[i]
+		if f.kind == kindPair {
+			if key, ok := strings.CutPrefix(selector, f.Name+"."); ok && key != "" {
+				return f, key, true
+			}
+			continue
+		}
+		if f.Name == selector {
+			return f, "", true
+		}
+	}
+	return nil, "", false
+}
+
+// CustomOperators returns none: every filter is a standard operator.
+func (c *Catalogue) CustomOperators() []rsql.Operator { return nil }
+
+// Filters lists the filter fields in a stable order.
+func (c *Catalogue) Filters() []FilterField { return append([]FilterField(nil), c.filters...) }
+
+// FilterByID finds a filter field by its UUID.
+func (c *Catalogue) FilterByID(id string) (FilterField, bool) {
+	for _, f := range c.filters {
+		if f.ID == strings.ToLower(id) {
+			return f, true
+		}
+	}
+	return FilterField{}, false
+}
+
+// FilterByName finds a filter field by its name (the bare object name for
+// tags and image_labels).
+func (c *Catalogue) FilterByName(name string) (FilterField, bool) {
+	for _, f := range c.filters {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return FilterField{}, false
+}
+
+// Sorts lists the sort fields.
+func (c *Catalogue) Sorts() []SortDef { return append([]SortDef(nil), c.sorts...) }
+
+// SortByName finds a sort field.
+func (c *Catalogue) SortByName(name string) (SortDef, bool) {
+	for _, s := range c.sorts {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return SortDef{}, false
+}
+
+// Groups lists the group (facet) fields.
+func (c *Catalogue) Groups() []GroupField { return append([]GroupField(nil), c.groups...) }
+
+// GroupByID finds a group field by its UUID.
+func (c *Catalogue) GroupByID(id string) (GroupField, bool) {
+	for _, g := range c.groups {
+		if g.ID == strings.ToLower(id) {
+			return g, true
+		}
+	}
+	return GroupField{}, false
+}
+
+// GroupByName finds a group field by name.
+func (c *Catalogue) GroupByName(name string) (GroupField, bool) {
+	for _, g := range c.groups {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return GroupField{}, false
+}
