@@ -26,6 +26,14 @@ run: build services
 test: services
 	@$(SVC_ENV) && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
+# bench: the side-by-side benchmark over 1,000,000 seeded assets (issue 6).
+bench: build services
+	@$(SVC_ENV) && bin/assets bench
+
+# drills: the fault drills; each ends with assets verify (issue 6).
+drills: build services
+	@$(SVC_ENV) && bin/assets drills
+
 fuzz:
 	$(GO) test ./rsql/ -run '^$$' -fuzz FuzzParse -fuzztime 60s
 

@@ -93,12 +93,6 @@ type importLine struct {
 	Attributes json.RawMessage `json:"attributes"`
 }
 
-// assetLinks are the import-only attributes of a container image.
-type assetLinks struct {
-	TenantID string   `json:"tenant_id"`
-	OrgIDs   []string `json:"org_ids"`
-}
-
 // NDJSONReader reads import NDJSON: one resource per line, each
 // {"type": ..., "id": ..., "attributes": {...}}. Blank lines are skipped.
 type NDJSONReader struct {
@@ -210,40 +204,30 @@ func parseLine(b []byte) (Record, error) {
 	}
 }
 
-// parseAsset splits the import-only members (tenant_id, org_ids) from the
-// contract's attributes and decodes both strictly.
+// assetAttributes is the import shape of a container image: the contract's
+// attributes plus the import-only tenant_id and org_ids, decoded in one pass.
+type assetAttributes struct {
+	TenantID string   `json:"tenant_id"`
+	OrgIDs   []string `json:"org_ids"`
+	Attributes
+}
+
+// parseAsset decodes a container image's attributes strictly.
 func parseAsset(id string, raw json.RawMessage) (*Asset, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
+	var at assetAttributes
+	if err := strictDecode(raw, &at); err != nil {
 		return nil, fmt.Errorf("attributes: %w", err)
 	}
-	var links assetLinks
-	if v, ok := members["tenant_id"]; ok {
-		if err := json.Unmarshal(v, &links.TenantID); err != nil {
-			return nil, fmt.Errorf("attributes.tenant_id: %w", err)
-		}
-		delete(members, "tenant_id")
-	}
-	if v, ok := members["org_ids"]; ok {
-		if err := json.Unmarshal(v, &links.OrgIDs); err != nil {
-			return nil, fmt.Errorf("attributes.org_ids: %w", err)
-		}
-		delete(members, "org_ids")
-	}
-	if err := checkUUID("attributes.tenant_id", links.TenantID); err != nil {
+	if err := checkUUID("attributes.tenant_id", at.TenantID); err != nil {
 		return nil, err
 	}
-	for i, o := range links.OrgIDs {
+	for i, o := range at.OrgIDs {
 		if err := checkUUID(fmt.Sprintf("attributes.org_ids[%d]", i), o); err != nil {
 			return nil, err
 		}
 	}
-	rest, err := json.Marshal(members)
-	if err != nil {
-		return nil, err
-	}
-	a := &Asset{ID: id, TenantID: links.TenantID, OrgIDs: links.OrgIDs}
-	if err := ParseAttributes(rest, a); err != nil {
+	a := &Asset{ID: id, TenantID: at.TenantID, OrgIDs: at.OrgIDs}
+	if err := at.Attributes.apply(a); err != nil {
 		return nil, fmt.Errorf("attributes: %w", err)
 	}
 	if err := ValidateLabelsAndTags(a.Labels, a.Tags); err != nil {
