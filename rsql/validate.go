@@ -63,7 +63,13 @@ func (v *validator) comparison(c *Comparison) *Error {
 	if !standard {
 		return nil
 	}
+	equality := c.Op == OpEqual || c.Op == OpNotEqual || c.Op.MultiValue()
 	for _, a := range c.Args {
+		// '' is "no value" for every typed field: risk_score=='' finds the
+		// unscanned, built_at!='' the dated. Ranges need a real value.
+		if a == "" && equality && f.Type != TypeText {
+			continue
+		}
 		if msg := checkValue(f, a); msg != "" {
 			return errorf(c.Pos, "%s for %s: %s", quoteText(a), quoteText(c.Selector), msg)
 		}

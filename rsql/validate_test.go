@@ -20,6 +20,7 @@ func TestValidate(t *testing.T) {
 		`name=like=ngi*;risk_score=like=4*;class=like=?`,
 		`geo=near=(1,2);geo==x`,
 		`name==a,(class==A;active==true)`,
+		`risk_score=="";risk_score!='';created_at=in=("",2024-01-01);created_at=out=('');class==""`,
 	}
 	for _, in := range valid {
 		n, err := Parse(in)
@@ -52,7 +53,7 @@ func TestValidateErrors(t *testing.T) {
 		{"field list without custom", `digest=like=x`, 0, `at 0: operator '=like=' is not allowed for "digest" (string): allowed are ==, !=, =in=`},
 		{"field list custom not in catalogue", `name==x;geo=far=x`, 8, `at 8: unknown operator '=far='`},
 		{"number word", `risk_score=gt=high`, 0, `at 0: "high" for "risk_score": expected a number such as 42 or -1.5`},
-		{"number empty", `risk_score==""`, 0, `at 0: "" for "risk_score": expected a number such as 42 or -1.5`},
+		{"number empty in a range", `risk_score=gt=""`, 0, `at 0: "" for "risk_score": expected a number such as 42 or -1.5`},
 		{"number exponent", `risk_score==1e3`, 0, `at 0: "1e3" for "risk_score": expected a number such as 42 or -1.5`},
 		{"number trailing dot", `risk_score==1.`, 0, `at 0: "1." for "risk_score": expected a number such as 42 or -1.5`},
 		{"number leading dot", `risk_score==.5`, 0, `at 0: ".5" for "risk_score": expected a number such as 42 or -1.5`},
