@@ -568,26 +568,9 @@ func (c *Client) GroupValues(ctx context.Context, r GroupValuesRequest) (*GroupV
 	if err != nil {
 		return nil, err
 	}
-	sort := r.Sort
-	if len(sort) == 0 {
-		sort = []SortField{{Name: MetaCount}}
-	}
-	sortSpec := metaSpec{}
-	nkeys := 0
-	for _, s := range sort {
-		if !slices.Contains(GroupSortFields, s.Name) {
-			return nil, invalidf("unknown group values sort field %q", s.Name)
-		}
-		if s.Name != "value" && s.Name != MetaCount {
-			sortSpec[s.Name] = r.mode(s.Name)
-		}
-		switch s.Name {
-		case "value":
-		case MetaIssues:
-			nkeys += 4
-		default:
-			nkeys++
-		}
+	sort, sortSpec, nkeys, err := r.sortSpec()
+	if err != nil {
+		return nil, err
 	}
 	query, err := scopedQuery(r.Scope, r.Filter)
 	if err != nil {
@@ -666,6 +649,78 @@ func (c *Client) GroupValues(ctx context.Context, r GroupValuesRequest) (*GroupV
 	return out, nil
 }
 
+// sortSpec is the request's sort (count ascending when empty), the meta
+// fields that sort needs in every bucket, and the length of a sort tuple.
+func (r *GroupValuesRequest) sortSpec() ([]SortField, metaSpec, int, error) {
+	sort := r.Sort
+	if len(sort) == 0 {
+		sort = []SortField{{Name: MetaCount}}
+	}
+	spec := metaSpec{}
+	nkeys := 0
+	for _, s := range sort {
+		if !slices.Contains(GroupSortFields, s.Name) {
+			return nil, nil, 0, invalidf("unknown group values sort field %q", s.Name)
+		}
+		if s.Name != "value" && s.Name != MetaCount {
+			spec[s.Name] = r.mode(s.Name)
+		}
+		switch s.Name {
+		case "value":
+		case MetaIssues:
+			nkeys += 4
+		default:
+			nkeys++
+		}
+	}
+	return sort, spec, nkeys, nil
+}
+
+// GroupValuesBody returns the first request GroupValues sends to collect
+// the values of r.Field: the path and a body with one composite
+// aggregation named "g". Further pages repeat it with aggs.g.composite.after
+// set to the previous answer's aggregations.g.after_key. The meta fields of
+// the returned page take a second request, which this does not cover. It
+// lets a caller (the benchmark) send the identical aggregation straight to
+// Elasticsearch.
+func (c *Client) GroupValuesBody(r GroupValuesRequest) (path string, body Query, err error) {
+	g, ok := defaultCatalogue.GroupByName(r.Field)
+	if !ok {
+		return "", nil, invalidf("unknown group field %q", r.Field)
+	}
+	_, spec, _, err := r.sortSpec()
+	if err != nil {
+		return "", nil, err
+	}
+	query, err := scopedQuery(r.Scope, r.Filter)
+	if err != nil {
+		return "", nil, err
+	}
+	return "/" + c.alias + "/_search", compositeBody(g.esField, query, spec, nil), nil
+}
+
+// compositeBody is one page of the composite aggregation over every value
+// of field, computing spec in each bucket.
+func compositeBody(field string, query Query, spec metaSpec, after json.RawMessage) Query {
+	comp := Query{"size": compositePageSize(spec), "sources": []any{Query{"v": Query{"terms": Query{"field": field}}}}}
+	if after != nil {
+		comp["after"] = after
+	}
+	agg := Query{"composite": comp}
+	if len(spec) > 0 {
+		agg["aggs"] = spec.aggs()
+	}
+	return Query{"size": 0, "track_total_hits": false, "query": query, "aggs": Query{"g": agg}}
+}
+
+// compositePageSize is smaller when every bucket computes sort keys.
+func compositePageSize(spec metaSpec) int {
+	if len(spec) > 0 {
+		return 500
+	}
+	return 2000
+}
+
 type compositeResponse struct {
 	Aggregations struct {
 		G struct {
@@ -680,20 +735,9 @@ type compositeResponse struct {
 func (c *Client) collectGroups(ctx context.Context, field string, query Query, spec metaSpec) ([]bucket, error) {
 	var all []bucket
 	var after json.RawMessage
-	pageSize := 2000
-	if len(spec) > 0 {
-		pageSize = 500
-	}
+	pageSize := compositePageSize(spec)
 	for {
-		comp := Query{"size": pageSize, "sources": []any{Query{"v": Query{"terms": Query{"field": field}}}}}
-		if after != nil {
-			comp["after"] = after
-		}
-		agg := Query{"composite": comp}
-		if len(spec) > 0 {
-			agg["aggs"] = spec.aggs()
-		}
-		body := Query{"size": 0, "track_total_hits": false, "query": query, "aggs": Query{"g": agg}}
+		body := compositeBody(field, query, spec, after)
 		var res compositeResponse
 		if err := c.do(ctx, http.MethodPost, "/"+c.alias+"/_search", body, &res); err != nil {
 			return nil, err

@@ -146,46 +146,60 @@ func keepAlive(d time.Duration) string {
 	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 }
 
-// Search returns one page of assets in scope matching the filter.
-func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
+// SearchBody returns the request Search sends for r: the path (the alias's
+// _search, or _search alone with a point in time) and the body. The body
+// asks for r.Limit+1 hits: the extra one tells whether another page
+// follows. It lets a caller (the benchmark) send the identical query
+// straight to Elasticsearch.
+func (c *Client) SearchBody(r SearchRequest) (path string, body Query, err error) {
 	if r.SearchAfter != nil && r.SearchBefore != nil {
-		return nil, invalidf("both search_after and search_before")
+		return "", nil, invalidf("both search_after and search_before")
 	}
 	query, err := scopedQuery(r.Scope, r.Filter)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	limit := r.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	backward := r.SearchBefore != nil
-	body := Query{"query": query}
-	if r.Count != CountNone {
-		body["track_total_hits"] = true
-	} else {
-		body["track_total_hits"] = false
-	}
+	body = Query{"query": query, "track_total_hits": r.Count != CountNone}
 	if r.Count == CountOnly {
 		body["size"] = 0
 	} else {
+		backward := r.SearchBefore != nil
 		sort, err := esSort(r.Sort, backward)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		body["sort"] = sort
-		body["size"] = limit + 1 // one more tells whether there is more
+		body["size"] = searchLimit(r) + 1 // one more tells whether there is more
 		if backward {
 			body["search_after"] = r.SearchBefore
 		} else if r.SearchAfter != nil {
 			body["search_after"] = r.SearchAfter
 		}
 	}
-	path := "/" + c.alias + "/_search"
+	path = "/" + c.alias + "/_search"
 	if r.PIT != "" {
 		body["pit"] = Query{"id": r.PIT, "keep_alive": keepAlive(r.KeepAlive)}
 		path = "/_search"
 	}
+	return path, body, nil
+}
+
+// searchLimit is the page size of r.
+func searchLimit(r SearchRequest) int {
+	if r.Limit <= 0 {
+		return 10
+	}
+	return r.Limit
+}
+
+// Search returns one page of assets in scope matching the filter.
+func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
+	path, body, err := c.SearchBody(r)
+	if err != nil {
+		return nil, err
+	}
+	limit := searchLimit(r)
+	backward := r.SearchBefore != nil
 	var res searchResponse
 	if err := c.do(ctx, http.MethodPost, path, body, &res); err != nil {
 		return nil, fmt.Errorf("searching %s: %w", c.alias, err)

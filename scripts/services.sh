@@ -7,6 +7,13 @@
 # from Debian's packages in a cluster it owns and Elasticsearch from Maven
 # Central's integ-test-zip, both as an unprivileged user (both refuse root),
 # with their data under .services/ (git-ignored).
+#
+# For fault drills, one service can be stopped and started again:
+#   scripts/services.sh stop postgres|elasticsearch
+#   scripts/services.sh start postgres|elasticsearch
+# stop finds the instance that answers on the port (whichever checkout
+# started it) and remembers its data folder, so start brings back that same
+# instance, with its data, rather than a new one.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -188,6 +195,118 @@ stop_all() {
 	done
 }
 
+# --- stop/start one service (fault drills) -----------------------------------
+
+# listener_pid prints the pid of the process listening on a loopback port.
+listener_pid() {
+	ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+
+stop_postgres() {
+	pg_up || { log "PostgreSQL is not running on port $pg_port"; return 0; }
+	local bin data
+	bin=$(pg_bin) || die "no PostgreSQL binaries found"
+	data=$(as_user "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U assets -d postgres -tAc 'SHOW data_directory') \
+		|| die "could not ask PostgreSQL on port $pg_port for its data directory"
+	[ -s "$data/PG_VERSION" ] || die "PostgreSQL on port $pg_port reports data directory $data, which this script cannot reach"
+	printf '%s\n' "$data" >"$dir/postgres.stopped"
+	as_user "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null || die "pg_ctl stop failed for $data"
+	log "PostgreSQL stopped (data: $data)"
+}
+
+start_stopped_postgres() {
+	pg_up && { log "PostgreSQL already answers on port $pg_port"; rm -f "$dir/postgres.stopped"; return 0; }
+	local data=""
+	[ -s "$dir/postgres.stopped" ] && data=$(cat "$dir/postgres.stopped")
+	if [ -z "$data" ] || [ ! -s "$data/PG_VERSION" ]; then
+		start_postgres
+		return 0
+	fi
+	local bin logf
+	bin=$(pg_bin) || die "no PostgreSQL binaries found"
+	logf=$(dirname "$data")/postgres.log
+	[ -w "$logf" ] || logf=$dir/postgres.log
+	touch "$logf" && chown "$svc_user" "$logf" 2>/dev/null || true
+	as_user "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 60 start >/dev/null || die "PostgreSQL did not start; see $logf"
+	rm -f "$dir/postgres.stopped"
+	log "PostgreSQL is up again on port $pg_port (data: $data)"
+}
+
+stop_elasticsearch() {
+	local pid home heap i
+	pid=$(listener_pid "$es_port")
+	[ -n "$pid" ] || { log "Elasticsearch is not running on port $es_port"; return 0; }
+	home=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^-Des\.path\.home=//p' | head -1)
+	[ -n "$home" ] && [ -x "$home/bin/elasticsearch" ] || die "process $pid on port $es_port is not an Elasticsearch this script can restart"
+	heap=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^-Xmx//p' | head -1)
+	printf '%s\n%s\n' "$home" "${heap:-$es_heap}" >"$dir/elasticsearch.stopped"
+	kill "$pid" 2>/dev/null || true
+	for i in $(seq 1 120); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "Elasticsearch (pid $pid) did not stop in 60 s; killing it"
+		kill -9 "$pid" 2>/dev/null || true
+		sleep 1
+	fi
+	rm -f "$home/es.pid"
+	log "Elasticsearch stopped (pid $pid, home: $home)"
+}
+
+start_stopped_elasticsearch() {
+	es_up && { log "Elasticsearch already answers on port $es_port"; rm -f "$dir/elasticsearch.stopped"; return 0; }
+	local home="" heap=$es_heap jh logf i
+	if [ -s "$dir/elasticsearch.stopped" ]; then
+		home=$(sed -n 1p "$dir/elasticsearch.stopped")
+		heap=$(sed -n 2p "$dir/elasticsearch.stopped")
+	fi
+	if [ -z "$home" ] || [ ! -x "$home/bin/elasticsearch" ]; then
+		start_elasticsearch
+		return 0
+	fi
+	jh=$(java_home) || die "no JDK 17 or 21+ found under /usr/lib/jvm; set ES_JAVA_HOME"
+	logf=$(dirname "$home")/elasticsearch.log
+	[ -w "$logf" ] || logf=$dir/elasticsearch.log
+	touch "$logf" && chown "$svc_user" "$logf" 2>/dev/null || true
+	as_user env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms${heap:-$es_heap} -Xmx${heap:-$es_heap}" \
+		"$home/bin/elasticsearch" -d -p "$home/es.pid" >"$logf" 2>&1 \
+		|| die "Elasticsearch did not start; see $logf and $home/logs/"
+	for i in $(seq 1 180); do
+		if curl -fsS -m 2 "$elasticsearch_url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+			rm -f "$dir/elasticsearch.stopped"
+			log "Elasticsearch is up again on port $es_port (home: $home)"
+			return 0
+		fi
+		sleep 1
+	done
+	die "Elasticsearch did not become healthy in 180 s; see $logf and $home/logs/"
+}
+
+# one_service runs stop or start for one named service.
+one_service() {
+	local action=$1 name=${2:-}
+	case "$name" in
+	postgres | postgresql) name=postgres ;;
+	elasticsearch | es) name=elasticsearch ;;
+	*) die "usage: $0 $action postgres|elasticsearch" ;;
+	esac
+	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
+		case "$action" in
+		stop) docker compose -f "$repo/compose.yaml" stop "$name" >&2 || die "docker compose stop $name failed" ;;
+		start) docker compose -f "$repo/compose.yaml" up -d --wait "$name" >&2 || die "docker compose up $name failed" ;;
+		esac
+		return 0
+	fi
+	ensure_user
+	case "$action-$name" in
+	stop-postgres) stop_postgres ;;
+	start-postgres) start_stopped_postgres ;;
+	stop-elasticsearch) stop_elasticsearch ;;
+	start-elasticsearch) start_stopped_elasticsearch ;;
+	esac
+}
+
 case "${1:-up}" in
 up)
 	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
@@ -208,5 +327,6 @@ down)
 	fi
 	;;
 env) print_env ;;
-*) die "usage: $0 up|down|env" ;;
+stop | start) one_service "$1" "${2:-}" ;;
+*) die "usage: $0 up|down|env|stop SERVICE|start SERVICE" ;;
 esac
