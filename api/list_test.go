@@ -65,6 +65,11 @@ func TestListEveryScope(t *testing.T) {
 	if got := ids(res.data(t)); !slices.Equal(got, []string{testAssetID(1)}) {
 		t.Errorf("filtered ids = %v", got)
 	}
+	// An unencoded ';' is RSQL's AND, not a query separator.
+	res = e.get("tenantA.read", tenantPath(tenantA)+v+"&filter=registry==docker.io;labels==prod").must(t, http.StatusOK)
+	if got := ids(res.data(t)); !slices.Equal(got, []string{testAssetID(1)}) {
+		t.Errorf("ids with an unencoded ';' = %v", got)
+	}
 	res = e.get("tenantA.read", tenantPath(tenantA)+v+"&sort=-registry").must(t, http.StatusOK)
 	if got := ids(res.data(t)); !slices.Equal(got, []string{testAssetID(3), testAssetID(5), testAssetID(2), testAssetID(1)}) {
 		t.Errorf("sorted ids = %v", got)

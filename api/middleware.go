@@ -74,6 +74,12 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("snyk-request-id", rs.id)
+		// RSQL uses ';' for AND, and clients often leave it unencoded. Go's
+		// query parser would drop such a pair silently (unfiltered results),
+		// so ';' in a query is data here, as if sent as %3B.
+		if strings.Contains(r.URL.RawQuery, ";") {
+			r.URL.RawQuery = strings.ReplaceAll(r.URL.RawQuery, ";", "%3B")
+		}
 
 		s.metrics.inFlight.Inc()
 		defer func() {
