@@ -131,8 +131,15 @@ func Authenticate(ctx context.Context, q Querier, secret string) (*Token, error)
 	want := hashSecret(secret)
 	var t Token
 	var stored []byte
-	err := q.QueryRow(ctx, `SELECT id::text, name, hash FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL`, want).
-		Scan(&t.ID, &t.Name, &stored)
+	var kinds, ids, perms []string
+	// One round trip: this runs on every API request.
+	err := q.QueryRow(ctx, `SELECT t.id::text, t.name, t.hash,
+			coalesce(array_agg(g.scope_kind) FILTER (WHERE g.token_id IS NOT NULL), '{}'),
+			coalesce(array_agg(g.scope_id::text) FILTER (WHERE g.token_id IS NOT NULL), '{}'),
+			coalesce(array_agg(g.permission) FILTER (WHERE g.token_id IS NOT NULL), '{}')
+		FROM api_tokens t LEFT JOIN api_token_grants g ON g.token_id = t.id
+		WHERE t.hash = $1 AND t.revoked_at IS NULL
+		GROUP BY t.id`, want).Scan(&t.ID, &t.Name, &stored, &kinds, &ids, &perms)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrBadToken
 	}
@@ -142,17 +149,8 @@ func Authenticate(ctx context.Context, q Querier, secret string) (*Token, error)
 	if subtle.ConstantTimeCompare(stored, want) != 1 {
 		return nil, ErrBadToken
 	}
-	rows, err := q.Query(ctx, `SELECT scope_kind, scope_id::text, permission FROM api_token_grants WHERE token_id = $1`, t.ID)
-	if err != nil {
-		return nil, fmt.Errorf("reading grants: %w", err)
+	for i := range kinds {
+		t.Grants = append(t.Grants, Grant{Kind: kinds[i], ScopeID: ids[i], Permission: perms[i]})
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g Grant
-		if err := rows.Scan(&g.Kind, &g.ScopeID, &g.Permission); err != nil {
-			return nil, fmt.Errorf("reading grants: %w", err)
-		}
-		t.Grants = append(t.Grants, g)
-	}
-	return &t, rows.Err()
+	return &t, nil
 }
