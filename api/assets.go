@@ -108,6 +108,9 @@ func (s *Server) updateAsset(c fuego.ContextWithBody[AssetPatchRequest]) (*Asset
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("The asset was not found.")
 	}
+	if e := limitError(err, "/data/attributes"); e != nil {
+		return nil, e
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -136,10 +139,27 @@ func (s *Server) updateAssets(c fuego.ContextWithBody[AssetBulkPatchRequest]) (a
 	if errors.As(err, &pe) && errors.Is(err, store.ErrNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Detail: "The asset " + pe.ID + " was not found; nothing was updated.", Pointer: "/data/" + strconv.Itoa(pe.Index) + "/id"}
 	}
+	if errors.As(err, &pe) {
+		if e := limitError(err, "/data/"+strconv.Itoa(pe.Index)+"/attributes"); e != nil {
+			return nil, e
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	// The route's default status is 204, which has no body or type.
 	c.Response().Header().Del("Content-Type")
 	return nil, nil
+}
+
+// limitError turns an update that would exceed the label or tag limits into
+// a 400 pointing at the attribute; nil for any other error.
+func limitError(err error, attributes string) *Error {
+	switch {
+	case errors.Is(err, store.ErrTooManyLabels):
+		return badPointer(attributes+"/labels", "The update would leave the asset with more than %d labels; nothing was updated.", store.MaxLabels)
+	case errors.Is(err, store.ErrTooManyTags):
+		return badPointer(attributes+"/tags", "The update would leave the asset with more than %d tags; nothing was updated.", store.MaxTags)
+	}
+	return nil
 }

@@ -194,6 +194,17 @@ func TestPatchBadInputs(t *testing.T) {
 		e.do(req{method: http.MethodPatch, path: path, token: "tenantA.edit", body: patchBody(id, `{"labels":["a"]}`),
 			header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}).must(t, http.StatusOK)
 	})
+	t.Run("adds past the label limit", func(t *testing.T) {
+		var labels []string
+		for i := 0; i < 50; i++ {
+			labels = append(labels, fmt.Sprintf(`"l%02d"`, i))
+		}
+		e.patch("tenantA.edit", path, patchBody(id, `{"labels":[`+strings.Join(labels, ",")+`]}`)).must(t, http.StatusOK)
+		e.patch("tenantA.edit", path, patchBody(id, `{"labels":{"add":["one-more"]}}`)).
+			wantError(t, http.StatusBadRequest, "pointer", "/data/attributes/labels")
+		bulk := `{"data":[` + strings.TrimPrefix(strings.TrimSuffix(patchBody(id, `{"labels":{"add":["one-more"]}}`), "}"), `{"data":`) + `]}`
+		e.patch("tenantA.edit", tenantPath(tenantA)+v, bulk).wantError(t, http.StatusBadRequest, "pointer", "/data/0/attributes/labels")
+	})
 	t.Run("body over 1 MiB", func(t *testing.T) {
 		big := patchBody(id, `{"labels":["a"],"x":"`+strings.Repeat("x", 1<<20)+`"}`)
 		e.patch("tenantA.edit", path, big).wantError(t, http.StatusRequestEntityTooLarge, "", "")

@@ -21,14 +21,22 @@ CREATE TABLE orgs (
 );
 CREATE INDEX orgs_group_id_idx ON orgs (group_id);
 
+-- +goose StatementBegin
+CREATE FUNCTION jsonb_object_length(o jsonb) RETURNS integer LANGUAGE sql IMMUTABLE STRICT
+    RETURN (SELECT count(*) FROM jsonb_object_keys(o));
+-- +goose StatementEnd
+
 CREATE TABLE assets (
     id                   uuid PRIMARY KEY,
     tenant_id            uuid NOT NULL REFERENCES tenants (id),
     type                 text NOT NULL DEFAULT 'container_images' CHECK (type IN ('container_images')),
     class_rank           smallint NOT NULL DEFAULT 3 CHECK (class_rank BETWEEN 1 AND 4),
     class_locked         boolean NOT NULL DEFAULT false,
-    labels               text[] NOT NULL DEFAULT '{}',
-    tags                 jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(tags) = 'object'),
+    -- The contract's limits hold for the result of every update, whatever
+    -- concurrent adds did: at most 50 labels and 100 tags.
+    labels               text[] NOT NULL DEFAULT '{}' CONSTRAINT assets_labels_limit CHECK (cardinality(labels) <= 50),
+    tags                 jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(tags) = 'object')
+                         CONSTRAINT assets_tags_limit CHECK (jsonb_object_length(tags) <= 100),
     registry             text NOT NULL DEFAULT '',
     repository           text NOT NULL DEFAULT '',
     name                 text GENERATED ALWAYS AS (
@@ -212,6 +220,7 @@ DROP TABLE api_tokens;
 DROP TABLE asset_orgs;
 DROP FUNCTION asset_orgs_touch();
 DROP TABLE assets;
+DROP FUNCTION jsonb_object_length(jsonb);
 DROP FUNCTION assets_outbox_delete();
 DROP FUNCTION assets_outbox_upsert();
 DROP FUNCTION assets_bump_version();

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -32,6 +34,13 @@ type Patch struct {
 	Labels      *LabelsPatch
 	Tags        *TagsPatch
 }
+
+// ErrTooManyLabels and ErrTooManyTags: the update would leave the asset with
+// more labels or tags than the contract allows.
+var (
+	ErrTooManyLabels = fmt.Errorf("an asset has at most %d labels", MaxLabels)
+	ErrTooManyTags   = fmt.Errorf("an asset has at most %d tags", MaxTags)
+)
 
 // PatchError names the patch (by its index in the request) that failed.
 type PatchError struct {
@@ -90,6 +99,15 @@ func UpdateAssets(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Pa
 				br.Close()
 				if err == pgx.ErrNoRows {
 					return &PatchError{Index: i, ID: patches[i].ID, Err: ErrNotFound}
+				}
+				var pgErr *pgconn.PgError
+				if errors.As(err, &pgErr) && pgErr.Code == "23514" {
+					switch pgErr.ConstraintName {
+					case "assets_labels_limit":
+						return &PatchError{Index: i, ID: patches[i].ID, Err: ErrTooManyLabels}
+					case "assets_tags_limit":
+						return &PatchError{Index: i, ID: patches[i].ID, Err: ErrTooManyTags}
+					}
 				}
 				return &PatchError{Index: i, ID: patches[i].ID, Err: fmt.Errorf("updating: %w", err)}
 			}

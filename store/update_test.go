@@ -86,3 +86,39 @@ func TestConcurrentLabelAddsLoseNothing(t *testing.T) {
 		t.Errorf("version = %d, want 51", v)
 	}
 }
+
+func TestUpdateKeepsLabelAndTagLimits(t *testing.T) {
+	pool := testenvPostgres(t)
+	ctx := context.Background()
+	labels, tags := make([]string, 49), map[string]string{}
+	for i := range labels {
+		labels[i] = fmt.Sprintf("l%02d", i)
+	}
+	for i := 0; i < 100; i++ {
+		tags[fmt.Sprintf("k%03d", i)] = "v"
+	}
+	tenant := store.Scope{Kind: "tenant", ID: tenantA, TenantID: tenantA}
+	if _, err := importString(t, pool, hierarchyNDJSON()+
+		`{"type":"container_images","id":"`+asset1+`","attributes":{"tenant_id":"`+tenantA+`"}}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateAssets(ctx, pool, tenant, []store.Patch{{ID: asset1,
+		Labels: &store.LabelsPatch{Replace: labels}, Tags: &store.TagsPatch{Replace: tags}}}); err != nil {
+		t.Fatal(err)
+	}
+	// One more label is fine (50); two more is not, and changes nothing.
+	if _, err := store.UpdateAssets(ctx, pool, tenant, []store.Patch{{ID: asset1, Labels: &store.LabelsPatch{Add: []string{"x"}}}}); err != nil {
+		t.Fatalf("50th label: %v", err)
+	}
+	_, err := store.UpdateAssets(ctx, pool, tenant, []store.Patch{{ID: asset1, Labels: &store.LabelsPatch{Add: []string{"y"}}}})
+	if !errors.Is(err, store.ErrTooManyLabels) {
+		t.Errorf("51st label: err = %v, want ErrTooManyLabels", err)
+	}
+	_, err = store.UpdateAssets(ctx, pool, tenant, []store.Patch{{ID: asset1, Tags: &store.TagsPatch{Add: map[string]string{"extra": "v"}}}})
+	if !errors.Is(err, store.ErrTooManyTags) {
+		t.Errorf("101st tag: err = %v, want ErrTooManyTags", err)
+	}
+	if n := count(t, pool, `SELECT cardinality(labels) + jsonb_object_length(tags) FROM assets WHERE id = $1`, asset1); n != 150 {
+		t.Errorf("labels + tags = %d, want 150", n)
+	}
+}
