@@ -92,7 +92,11 @@ CREATE TABLE asset_outbox (
     tenant_id  uuid NOT NULL,
     version    bigint NOT NULL,
     deleted    boolean NOT NULL DEFAULT false,
-    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- A document Elasticsearch keeps rejecting is retried later, with
+    -- backoff, so it cannot hold up the rows behind it.
+    attempts   integer NOT NULL DEFAULT 0,
+    retry_at   timestamptz
 );
 
 -- +goose StatementBegin

@@ -21,6 +21,7 @@ type OutboxRow struct {
 	Version   int64
 	Deleted   bool
 	CreatedAt time.Time
+	Attempts  int // failed writes so far
 }
 
 // ClaimOutbox locks up to limit pending rows, oldest first, skipping rows
@@ -28,14 +29,15 @@ type OutboxRow struct {
 // transaction commits, so a worker that dies loses nothing: its transaction
 // rolls back and the rows are claimed again.
 func ClaimOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]OutboxRow, error) {
-	rows, err := tx.Query(ctx, `SELECT id, asset_id::text, tenant_id::text, version, deleted, created_at
-		FROM asset_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+	rows, err := tx.Query(ctx, `SELECT id, asset_id::text, tenant_id::text, version, deleted, created_at, attempts
+		FROM asset_outbox WHERE retry_at IS NULL OR retry_at <= now()
+		ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claiming outbox rows: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxRow, error) {
 		var o OutboxRow
-		err := r.Scan(&o.ID, &o.AssetID, &o.TenantID, &o.Version, &o.Deleted, &o.CreatedAt)
+		err := r.Scan(&o.ID, &o.AssetID, &o.TenantID, &o.Version, &o.Deleted, &o.CreatedAt, &o.Attempts)
 		return o, err
 	})
 }
@@ -47,6 +49,21 @@ func DeleteOutbox(ctx context.Context, tx pgx.Tx, ids []int64) error {
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM asset_outbox WHERE id = ANY ($1)`, ids); err != nil {
 		return fmt.Errorf("deleting %d outbox rows: %w", len(ids), err)
+	}
+	return nil
+}
+
+// RetryOutbox puts rows whose documents failed back with exponential
+// backoff (1 s doubling per attempt, at most 10 minutes).
+func RetryOutbox(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE asset_outbox SET attempts = attempts + 1,
+		retry_at = now() + least(interval '1 second' * power(2, attempts), interval '10 minutes')
+		WHERE id = ANY ($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("rescheduling %d outbox rows: %w", len(ids), err)
 	}
 	return nil
 }

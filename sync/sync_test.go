@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	stdsync "sync"
 	"sync/atomic"
 	"testing"
@@ -374,3 +375,44 @@ func TestVerifyRepair(t *testing.T) {
 	drain(t, w)
 	assertNoDrift(t, f)
 }
+
+func TestRejectedDocumentsAreRetriedLater(t *testing.T) {
+	f := setup(t, 30)
+	ctx := context.Background()
+	// An index whose strict, empty mapping rejects every document stands in
+	// for a document Elasticsearch refuses.
+	bad := f.idx.Alias() + "-rejecting"
+	res, err := f.es.Indices.Create(bad, f.es.Indices.Create.WithBody(stringsReader(`{"mappings":{"dynamic":"strict","properties":{}}}`)))
+	if err != nil || res.IsError() {
+		t.Fatalf("creating %s: %v %v", bad, err, res)
+	}
+	res.Body.Close()
+	if err := store.AddIndexTarget(ctx, f.pool, bad); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWorker(f.pool, f.idx, quiet(), WorkerConfig{})
+	if n, err := w.ProcessBatch(ctx); err != nil || n != 30 {
+		t.Fatalf("first batch: %d rows, %v", n, err)
+	}
+	if n := backlog(t, f.pool); n != 30 {
+		t.Fatalf("backlog = %d, want the 30 rejected rows kept", n)
+	}
+	// They wait for their retry time instead of blocking the next claims.
+	if n, err := w.ProcessBatch(ctx); err != nil || n != 0 {
+		t.Fatalf("second batch claimed %d rows (%v), want none before the retry time", n, err)
+	}
+	var attempts int64
+	if err := f.pool.QueryRow(ctx, `SELECT min(attempts) FROM asset_outbox WHERE retry_at > now()`).Scan(&attempts); err != nil || attempts != 1 {
+		t.Fatalf("attempts = %d (%v), want 1 with a retry time", attempts, err)
+	}
+	if err := store.RemoveIndexTarget(ctx, f.pool, bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE asset_outbox SET retry_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, w)
+	assertNoDrift(t, f)
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

@@ -183,15 +183,21 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 		}
 	}
 	acked := make([]int64, 0, len(rows))
+	var retry []int64
 	for _, r := range rows {
 		if failed[r.AssetID] == nil {
 			acked = append(acked, r.ID)
+		} else {
+			retry = append(retry, r.ID)
 		}
 	}
 	for id, err := range failed {
-		w.log.Error("Elasticsearch rejected a document; its outbox rows stay", "asset", id, "err", err)
+		w.log.Error("Elasticsearch rejected a document; its outbox rows stay for a retry", "asset", id, "err", err)
 	}
 	if err := store.DeleteOutbox(ctx, tx, acked); err != nil {
+		return 0, err
+	}
+	if err := store.RetryOutbox(ctx, tx, retry); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(ctx); err != nil {
