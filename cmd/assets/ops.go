@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/store"
@@ -49,6 +51,7 @@ func connect(ctx context.Context, e *env) (*pgxpool.Pool, *index.Client, error) 
 func newSyncCmd(e *env) *cobra.Command {
 	var cfg assetsync.WorkerConfig
 	var workers int
+	var metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Run the sync worker: outbox -> Elasticsearch, until interrupted",
@@ -63,12 +66,27 @@ retries with capped backoff while Elasticsearch is down.`,
 				return err
 			}
 			defer pool.Close()
-			return runWorkers(cmd.Context(), pool, idx, e, cfg, workers)
+			if metricsAddr == "" {
+				return runWorkers(cmd.Context(), pool, idx, e, cfg, workers)
+			}
+			reg := newRegistry()
+			cfg := observeSync(reg, cfg)
+			g, ctx := errgroup.WithContext(cmd.Context())
+			g.Go(func() error { return serveMetrics(ctx, metricsAddr, reg) })
+			g.Go(func() error {
+				err := runWorkers(ctx, pool, idx, e, cfg, workers)
+				return errors.Join(err, context.Canceled) // stop the metrics server too
+			})
+			if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 500, "outbox rows per batch")
 	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", time.Second, "poll interval when no notification arrives")
 	cmd.Flags().IntVar(&workers, "workers", 1, "concurrent workers in this process")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. 127.0.0.1:9108)")
 	return cmd
 }
 

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -45,15 +43,15 @@ down gracefully.`,
 			if err := store.Migrate(ctx, pool, e.logger); err != nil {
 				return err
 			}
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			reg := newRegistry()
 			srv, err := api.New(api.Config{Pool: pool, Index: idx, Logger: e.logger, Registerer: reg, SearchTTL: searchTTL})
 			if err != nil {
 				return err
 			}
 			g, gctx := errgroup.WithContext(ctx)
 			if withSync {
-				g.Go(func() error { return runWorkers(gctx, pool, idx, e, assetsync.WorkerConfig{}, workers) })
+				cfg := observeSync(reg, assetsync.WorkerConfig{})
+				g.Go(func() error { return runWorkers(gctx, pool, idx, e, cfg, workers) })
 			}
 			g.Go(func() error {
 				e.logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)

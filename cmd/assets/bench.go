@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/openinventory/assets/internal/bench"
+)
+
+func newBenchCmd(e *env) *cobra.Command {
+	cfg := bench.Config{}
+	var database, prefix string
+	cmd := &cobra.Command{
+		Use:   "bench [--assets N] [--duration D] [--requests N] [--out DIR]",
+		Short: "Measure the API next to Elasticsearch and PostgreSQL on a seeded data set",
+		Long: `bench seeds (or reuses) a reproducible data set in a database of its own (--database,
+created next to ASSETS_DATABASE_URL's) and indexes it under an index prefix of its own
+(--index), so the development data is never touched. It then runs "serve" and "sync" of
+this binary as child processes and measures, each side interleaved with the others:
+lists, q== search, stored searches, group values and autocomplete through the API next to
+the same question sent straight to Elasticsearch or answered by PostgreSQL alone; bulk
+PATCH; sync lag under a steady update rate; reindex throughput next to raw _bulk; and
+the peak memory of the two processes. Progress goes to stderr, a markdown table to
+stdout, and JSON plus markdown under --out. Every request goes to loopback.
+
+The data set is reused when the database holds the same number of assets from the same
+seed, and the index when it holds as many documents.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if prefix == "" || prefix == e.indexPrefix {
+				return &exitError{2, fmt.Errorf("--index %q: the benchmark needs an index prefix other than ASSETS_INDEX (%q)", prefix, e.indexPrefix)}
+			}
+			if cfg.Binary == "" {
+				exe, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("finding this binary: %w", err)
+				}
+				cfg.Binary = exe
+			}
+			url, err := bench.EnsureDatabase(ctx, e.databaseURL, database)
+			if err != nil {
+				return err
+			}
+			be := *e
+			be.databaseURL, be.indexPrefix = url, prefix
+			pool, idx, err := connect(ctx, &be)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			cfg.Pool, cfg.Index, cfg.DatabaseURL, cfg.Logger = pool, idx, url, e.logger
+			cfg.ElasticsearchURL, _, _ = strings.Cut(e.elasticsearchURL, ",")
+			cfg.Command = "assets " + strings.Join(os.Args[1:], " ")
+			rep, err := bench.Run(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			jsonPath, mdPath, err := bench.Write(cfg.OutDir, rep)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
+			e.logger.Info("bench: results written", "json", jsonPath, "markdown", mdPath, "duration", time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
+			for _, t := range rep.Targets {
+				if !t.Met {
+					e.logger.Warn("bench: target missed", "target", t.Name, "want", t.Want, "got", t.Got)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Assets, "assets", 1_000_000, "assets in the data set")
+	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the data set")
+	f.DurationVar(&cfg.Duration, "duration", 20*time.Second, "longest time per measurement")
+	f.IntVar(&cfg.Requests, "requests", 300, "most requests per side and measurement")
+	f.IntVar(&cfg.LagRate, "lag-rate", 200, "updates per second while measuring the sync lag")
+	f.DurationVar(&cfg.LagDuration, "lag-duration", 25*time.Second, "how long to apply updates while measuring the sync lag")
+	f.StringVar(&cfg.OutDir, "out", ".bench", "folder for the results and the child processes' logs")
+	f.StringVar(&database, "database", "assets_bench", "the benchmark's database, on the server of ASSETS_DATABASE_URL")
+	f.StringVar(&prefix, "index", "bench", "the benchmark's index alias and prefix")
+	f.StringVar(&cfg.Binary, "bin", "", "the assets binary that runs serve and sync (default: this one)")
+	return cmd
+}
