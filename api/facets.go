@@ -164,6 +164,33 @@ func appliesTo(fieldTypes, wanted []string) bool {
 	return false
 }
 
+// fieldPage selects the catalogue fields that apply to the requested
+// asset_types and returns the page of them the cursors ask for.
+func fieldPage[F any](r *http.Request, kind string, all []F, name func(F) string, types func(F) []string) ([]F, PaginationLinks, error) {
+	q := r.URL.Query()
+	wanted, perr := parseAssetTypes(q)
+	if perr != nil {
+		return nil, PaginationLinks{}, perr
+	}
+	limit, perr := parseLimit(q)
+	if perr != nil {
+		return nil, PaginationLinks{}, perr
+	}
+	var fields []F
+	var names []string
+	for _, f := range all {
+		if appliesTo(types(f), wanted) {
+			fields = append(fields, f)
+			names = append(names, name(f))
+		}
+	}
+	start, end, next, prev, perr := pageOfNames(q, names, limit, queryHash(kind, strings.Join(wanted, ",")))
+	if perr != nil {
+		return nil, PaginationLinks{}, perr
+	}
+	return fields[start:end], pageLinks(r, next, prev), nil
+}
+
 // listGroupFields answers GET .../inventory/assets/groups.
 func (s *Server) listGroupFields(c fuego.ContextNoBody) (*GroupFieldsDocument, error) {
 	r := c.Request()
@@ -171,37 +198,20 @@ func (s *Server) listGroupFields(c fuego.ContextNoBody) (*GroupFieldsDocument, e
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	types, perr := parseAssetTypes(q)
-	if perr != nil {
-		return nil, perr
-	}
-	limit, perr := parseLimit(q)
-	if perr != nil {
-		return nil, perr
-	}
-	var fields []index.GroupField
-	var names []string
-	for _, g := range index.NewCatalogue().Groups() {
-		if appliesTo(g.AssetTypes, types) {
-			fields = append(fields, g)
-			names = append(names, g.Name)
-		}
-	}
-	start, end, next, prev, perr := pageOfNames(q, names, limit, queryHash("group_fields", strings.Join(types, ",")))
-	if perr != nil {
-		return nil, perr
+	page, links, err := fieldPage(r, "group_fields", index.NewCatalogue().Groups(),
+		func(g index.GroupField) string { return g.Name }, func(g index.GroupField) []string { return g.AssetTypes })
+	if err != nil {
+		return nil, err
 	}
 	v := stateOf(r.Context()).version
-	doc := &GroupFieldsDocument{Data: []GroupFieldResource{}}
-	for _, g := range fields[start:end] {
+	doc := &GroupFieldsDocument{Data: []GroupFieldResource{}, Links: links}
+	for _, g := range page {
 		doc.Data = append(doc.Data, GroupFieldResource{
 			Type: "group_fields", ID: g.ID,
 			Attributes:    GroupFieldAttrs{Name: g.Name, AssetTypes: g.AssetTypes},
 			Relationships: relatedValues(acc, "groups", g.ID, v),
 		})
 	}
-	doc.Links = pageLinks(r, next, prev)
 	return doc, nil
 }
 
@@ -212,37 +222,20 @@ func (s *Server) listFilterFields(c fuego.ContextNoBody) (*FilterFieldsDocument,
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	types, perr := parseAssetTypes(q)
-	if perr != nil {
-		return nil, perr
-	}
-	limit, perr := parseLimit(q)
-	if perr != nil {
-		return nil, perr
-	}
-	var fields []index.FilterField
-	var names []string
-	for _, f := range index.NewCatalogue().Filters() {
-		if appliesTo(f.AssetTypes, types) {
-			fields = append(fields, f)
-			names = append(names, f.Name)
-		}
-	}
-	start, end, next, prev, perr := pageOfNames(q, names, limit, queryHash("filter_fields", strings.Join(types, ",")))
-	if perr != nil {
-		return nil, perr
+	page, links, err := fieldPage(r, "filter_fields", index.NewCatalogue().Filters(),
+		func(f index.FilterField) string { return f.Name }, func(f index.FilterField) []string { return f.AssetTypes })
+	if err != nil {
+		return nil, err
 	}
 	v := stateOf(r.Context()).version
-	doc := &FilterFieldsDocument{Data: []FilterFieldResource{}}
-	for _, f := range fields[start:end] {
+	doc := &FilterFieldsDocument{Data: []FilterFieldResource{}, Links: links}
+	for _, f := range page {
 		res := FilterFieldResource{Type: "filter_fields", ID: f.ID, Attributes: FilterFieldAttrs{Name: f.Name, Type: f.Type, AssetTypes: f.AssetTypes}}
 		if f.Name != "q" { // free text has no values to suggest
 			res.Relationships = relatedValues(acc, "filters", f.ID, v)
 		}
 		doc.Data = append(doc.Data, res)
 	}
-	doc.Links = pageLinks(r, next, prev)
 	return doc, nil
 }
 
