@@ -26,13 +26,18 @@ run: build services
 test: services
 	@$(SVC_ENV) && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
-# bench: the side-by-side benchmark over 1,000,000 seeded assets (issue 6).
+# bench: the side-by-side benchmark over 1,000,000 seeded assets (issue 6),
+# in its own database (assets_bench) and index prefix (bench); the first run
+# seeds and indexes them, later runs reuse them. Results: .bench/. Flags go
+# through BENCH_ARGS, e.g. make bench BENCH_ARGS='--assets 50000 --duration 5s'.
 bench: build services
-	@$(SVC_ENV) && bin/assets bench
+	@$(SVC_ENV) && bin/assets bench $(BENCH_ARGS)
 
-# drills: the fault drills; each ends with assets verify (issue 6).
+# drills: the fault drills (issue 6) in a database and index of their own;
+# each ends with assets verify. It stops and restarts PostgreSQL and
+# Elasticsearch for a moment. DRILLS_ARGS="--only kill-worker" picks drills.
 drills: build services
-	@$(SVC_ENV) && bin/assets drills
+	@$(SVC_ENV) && scripts/drills.sh $(DRILLS_ARGS)
 
 fuzz:
 	$(GO) test ./rsql/ -run '^$$' -fuzz FuzzParse -fuzztime 60s

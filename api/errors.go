@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/store"
 )
@@ -128,8 +130,25 @@ func asError(err error) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "The request took too long; try again.", Cause: err}
 	case errors.As(err, &re) && re.Status >= 500, isUnavailable(err):
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "The search service is unavailable; try again later.", Cause: err}
+	case databaseUnavailable(err):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "The database is unavailable; try again later.", Cause: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "An internal error occurred.", Cause: err}
+}
+
+// databaseUnavailable reports PostgreSQL being unreachable, shutting down or
+// restarting: connection failures and the operator-intervention (57P) and
+// connection-exception (08) classes.
+func databaseUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "08")
+	}
+	return pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }
 
 // unavailableError marks failures to reach Elasticsearch (connection refused,

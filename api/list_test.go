@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/openinventory/assets/index"
 )
@@ -298,4 +299,25 @@ func mustGroupID(t *testing.T, name string) string {
 		t.Fatalf("no group field %s", name)
 	}
 	return g.ID
+}
+
+func TestPostgresDownIsUnavailable(t *testing.T) {
+	e := newEnv(t, fewAssets())
+	// A pool on a port nothing listens on stands for PostgreSQL restarting.
+	down, err := pgxpool.New(context.Background(), "postgres://assets@127.0.0.1:1/assets?connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	saved := e.reg
+	e.reg = nil
+	s, err := New(Config{Pool: down, Index: e.index})
+	e.reg = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Config.Handler = s.Handler()
+	e.get("tenantA.read", tenantPath(tenantA)+v).wantError(t, http.StatusServiceUnavailable, "", "")
+	id := testAssetID(1)
+	e.patch("tenantA.edit", tenantPath(tenantA)+"/"+id+v, patchBody(id, `{"labels":{"add":["x"]}}`)).wantError(t, http.StatusServiceUnavailable, "", "")
 }

@@ -20,7 +20,9 @@ import (
 type WorkerConfig struct {
 	BatchSize    int           // outbox rows per claim; default 500
 	PollInterval time.Duration // wake-up without a notification; default 1s
-	MaxBackoff   time.Duration // cap of the retry delay while Elasticsearch fails; default 30s
+	// MaxBackoff caps the retry delay while Elasticsearch or PostgreSQL
+	// fail; default 5s, so the backlog starts draining soon after they return.
+	MaxBackoff time.Duration
 	// Observe, when set, is told the lag (outbox row written -> acknowledged
 	// by Elasticsearch) of every row the worker removes.
 	Observe func(lag time.Duration)
@@ -52,7 +54,7 @@ func NewWorker(pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg Work
 		cfg.PollInterval = time.Second
 	}
 	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 30 * time.Second
+		cfg.MaxBackoff = 5 * time.Second
 	}
 	return &Worker{pool: pool, idx: idx, log: log, cfg: cfg}
 }

@@ -85,6 +85,7 @@ retries with capped backoff while Elasticsearch is down.`,
 	}
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 500, "outbox rows per batch")
 	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", time.Second, "poll interval when no notification arrives")
+	cmd.Flags().DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Second, "longest wait between retries while Elasticsearch or PostgreSQL fail")
 	cmd.Flags().IntVar(&workers, "workers", 1, "concurrent workers in this process")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. 127.0.0.1:9108)")
 	return cmd

@@ -1,0 +1,297 @@
+// Package drills runs the fault drills of `make drills`: each drill
+// injects one fault (a killed sync worker, a stopped Elasticsearch, a
+// restarted PostgreSQL, concurrent writers, a reindex, a token of another
+// tenant, an HTTP fuzzer) into a running system and checks the guarantees
+// the design makes, ending, where data can drift, with `assets verify`.
+//
+// The drills use a database of their own (recreated on every run through
+// the admin connection), an index prefix of their own, and their own
+// `assets serve` and `assets sync` child processes on a loopback port, so
+// development data and other users of the same services are untouched.
+// Stopping and starting PostgreSQL and Elasticsearch is delegated to
+// scripts/services.sh, and so does affect every user of those services.
+package drills
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Defaults of the timed faults.
+const (
+	DefaultKillDuration = 60 * time.Second
+	DefaultESOutage     = 30 * time.Second
+	DefaultPGOutage     = 5 * time.Second
+)
+
+// Config is what a run of the drills needs. AdminDatabaseURL,
+// ElasticsearchURL, Binary and WorkDir are required.
+type Config struct {
+	// AdminDatabaseURL names an existing database on the PostgreSQL server;
+	// the drills database is dropped and created through it.
+	AdminDatabaseURL string
+	// Database is the drills' own database (default assets_drills).
+	Database string
+	// ElasticsearchURL is the Elasticsearch the children use.
+	ElasticsearchURL string
+	// IndexPrefix is the drills' own index alias and prefix (default drills).
+	IndexPrefix string
+	// Binary is the assets binary; it is copied into WorkDir so that a
+	// rebuild during the run does not change what the children run.
+	Binary string
+	// WorkDir holds the binary copy, the children's logs and reports.
+	WorkDir string
+	// ServicesScript is scripts/services.sh, used to stop and start
+	// PostgreSQL and Elasticsearch (default scripts/services.sh).
+	ServicesScript string
+	// Schemathesis is the schemathesis CLI; empty fails that drill.
+	Schemathesis string
+
+	Assets int   // assets to seed (default 3000)
+	Seed   int64 // seeds the data, the load and the fault timing (default 1)
+	Rate   int   // updates per second of the write load (default 200)
+
+	KillDuration      time.Duration // write load while the worker is killed (default 60s)
+	Kills             int           // kill -9s of the worker (default 10)
+	ESOutage          time.Duration // how long Elasticsearch stays down (default 30s)
+	PGOutage          time.Duration // how long PostgreSQL stays down (default 5s)
+	FuzzRequests      int           // schemathesis requests at least (default 2000)
+	VerifyWait        time.Duration // assets verify --wait (default 2m)
+	DrainTimeout      time.Duration // bound on a backlog drain (default 3m)
+	ConcurrentPatches int           // PATCHes of the concurrency drill (default 50)
+
+	// Only selects drills by name; empty runs them all, in order.
+	Only []string
+	// Out receives the result lines; Logger the progress (nil discards).
+	Out    io.Writer
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.AdminDatabaseURL == "" {
+		return errors.New("no admin database URL: set ASSETS_DATABASE_URL")
+	}
+	if c.ElasticsearchURL == "" {
+		return errors.New("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL")
+	}
+	if c.Binary == "" {
+		return errors.New("no assets binary")
+	}
+	if c.WorkDir == "" {
+		return errors.New("no work directory")
+	}
+	setDefault(&c.Database, "assets_drills")
+	setDefault(&c.IndexPrefix, "drills")
+	setDefault(&c.ServicesScript, "scripts/services.sh")
+	setDefault(&c.Assets, 3000)
+	setDefault(&c.Seed, 1)
+	setDefault(&c.Rate, 200)
+	setDefault(&c.KillDuration, DefaultKillDuration)
+	setDefault(&c.Kills, 10)
+	setDefault(&c.ESOutage, DefaultESOutage)
+	setDefault(&c.PGOutage, DefaultPGOutage)
+	setDefault(&c.FuzzRequests, 2000)
+	setDefault(&c.VerifyWait, 2*time.Minute)
+	setDefault(&c.DrainTimeout, 3*time.Minute)
+	setDefault(&c.ConcurrentPatches, 50)
+	if c.Out == nil {
+		c.Out = io.Discard
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := loopbackOnly(c.AdminDatabaseURL, c.ElasticsearchURL); err != nil {
+		return err
+	}
+	for _, name := range c.Only {
+		if !slices.ContainsFunc(all, func(d drill) bool { return d.name == name }) {
+			return fmt.Errorf("unknown drill %q; the drills are: %s", name, strings.Join(Names(), ", "))
+		}
+	}
+	return nil
+}
+
+// loopbackOnly refuses services that are not on this machine's loopback
+// interface: the drills stop and start them with a local script, and every
+// request they make stays on loopback.
+func loopbackOnly(databaseURL, elasticsearchURLs string) error {
+	pc, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return fmt.Errorf("parsing the database URL: %w", err)
+	}
+	hosts := []string{pc.Host}
+	for _, f := range pc.Fallbacks {
+		hosts = append(hosts, f.Host)
+	}
+	for _, u := range strings.Split(elasticsearchURLs, ",") {
+		pu, err := url.Parse(strings.TrimSpace(u))
+		if err != nil {
+			return fmt.Errorf("parsing the Elasticsearch URL: %w", err)
+		}
+		hosts = append(hosts, pu.Hostname())
+	}
+	for _, h := range hosts {
+		if strings.HasPrefix(h, "/") {
+			continue // a Unix socket
+		}
+		if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("the drills only run against services on loopback; %q is not", h)
+		}
+	}
+	return nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// drill is one fault drill: it runs against the harness and says what it
+// measured and whether the guarantees held.
+type drill struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, h *harness) Result
+}
+
+// all lists the drills in the order they run, the issue's. After each, the
+// runner restores whatever it left down, so one failure does not spoil the
+// drills after it.
+var all = []drill{
+	{"kill-worker", "kill -9 the sync worker repeatedly under write load", killWorker},
+	{"es-outage", "stop Elasticsearch under write load; time the drain", esOutage},
+	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart},
+	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch},
+	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad},
+	{"tenant-isolation", "every route with another tenant's token: 404s, no leaks", tenantIsolation},
+	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI},
+}
+
+// Names lists the drills in the order they run.
+func Names() []string {
+	names := make([]string, len(all))
+	for i, d := range all {
+		names[i] = d.name
+	}
+	return names
+}
+
+// Summaries describes each drill in one line, for help texts.
+func Summaries() string {
+	var b strings.Builder
+	for _, d := range all {
+		fmt.Fprintf(&b, "  %-20s %s\n", d.name, d.summary)
+	}
+	return b.String()
+}
+
+// Result is the outcome of one drill.
+type Result struct {
+	Name     string
+	Measured string // what was measured, for a reader
+	Pass     bool
+	Reason   string // why it failed
+	Duration time.Duration
+}
+
+// passIf returns r passing when ok, else failing for reason.
+func (r Result) passIf(ok bool, reason string) Result {
+	r.Pass = ok
+	if !ok {
+		r.Reason = reason
+	}
+	return r
+}
+
+// Run sets up the drills' database, index and processes, runs the selected
+// drills one after another, prints one line per drill to cfg.Out, and
+// returns the results. The error is non-nil when the set-up failed or a
+// drill failed.
+func Run(ctx context.Context, cfg Config) ([]Result, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	log := cfg.Logger
+	log.Info("drills: setting up", "database", cfg.Database, "index", cfg.IndexPrefix, "assets", cfg.Assets, "seed", cfg.Seed, "work_dir", cfg.WorkDir)
+	h, err := newHarness(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("setting up the drills: %w", err)
+	}
+	defer h.close()
+	fmt.Fprintf(cfg.Out, "drills: %d assets in %s, index %s, API %s, seed %d, logs in %s\n",
+		h.fx.assetCount, cfg.Database, cfg.IndexPrefix, h.api, cfg.Seed, h.logDir)
+
+	var results []Result
+	failed := 0
+	for _, d := range all {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, d.name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		log.Info("drill: starting", "drill", d.name, "what", d.summary)
+		began := time.Now()
+		r := d.run(ctx, h)
+		r.Name = d.name
+		r.Duration = time.Since(began)
+		// Leave the next drill a working system, whatever this one did.
+		if err := h.restore(ctx); err != nil {
+			r = r.passIf(false, joinReasons(r.Reason, "could not restore the services afterwards: "+err.Error()))
+		}
+		if !r.Pass {
+			failed++
+			log.Error("drill failed", "drill", d.name, "reason", r.Reason)
+		}
+		fmt.Fprintln(cfg.Out, FormatResult(r))
+		results = append(results, r)
+	}
+	fmt.Fprintf(cfg.Out, "drills: %d passed, %d failed in %s\n", len(results)-failed, failed, time.Since(start).Round(time.Second))
+	switch {
+	case ctx.Err() != nil:
+		return results, ctx.Err()
+	case failed > 0:
+		return results, fmt.Errorf("%d of %d drills failed", failed, len(results))
+	}
+	return results, nil
+}
+
+func joinReasons(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// FormatResult renders a result as its one line: name, what was measured,
+// PASS or FAIL (with the reason).
+func FormatResult(r Result) string {
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	line := fmt.Sprintf("%-20s %-96s %s", r.Name, oneLine(r.Measured), verdict)
+	if r.Duration > 0 {
+		line += fmt.Sprintf(" (%s)", r.Duration.Round(time.Second))
+	}
+	if !r.Pass && r.Reason != "" {
+		line += ": " + oneLine(r.Reason)
+	}
+	return line
+}
+
+// oneLine collapses whitespace runs (newlines included) into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,586 @@
+package drills
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/openinventory/assets/internal/seed"
+	"github.com/openinventory/assets/store"
+)
+
+// tenantFixture is one seeded tenant as the drills use it: a group and an
+// org of it that hold assets, an asset of that org, every asset id, and a
+// token with tenant.edit.
+type tenantFixture struct {
+	id       string
+	groupID  string
+	orgID    string
+	orgAsset string
+	assets   []string
+	token    string
+}
+
+// fixture is the seeded data set.
+type fixture struct {
+	tenants    []tenantFixture
+	assetCount int
+}
+
+// harness is the system under drill: the drills' database and index, and
+// the serve and sync child processes, plus what the drills share to reach
+// them. It is used by one drill at a time.
+type harness struct {
+	cfg    Config
+	log    *slog.Logger
+	dbURL  string
+	bin    string // the copy of the assets binary the children run
+	logDir string
+	pool   *pgxpool.Pool
+	client *http.Client
+	addr   string // loopback host:port of the API
+	api    string // http://addr
+	fx     fixture
+
+	serve *child
+	sync  *child
+	pids  *pidFile
+}
+
+// newHarness creates the database, clears the index prefix, seeds, makes
+// tokens, starts the children and waits until the seed is indexed.
+func newHarness(ctx context.Context, cfg Config) (_ *harness, err error) {
+	h := &harness{cfg: cfg, log: cfg.Logger, logDir: filepath.Join(cfg.WorkDir, "logs")}
+	defer func() {
+		if err != nil {
+			h.close()
+		}
+	}()
+	if err := os.MkdirAll(h.logDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", h.logDir, err)
+	}
+	h.pids = &pidFile{path: filepath.Join(cfg.WorkDir, "children.pids")}
+	h.client = &http.Client{
+		Timeout: 15 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil, // loopback only, whatever the environment says
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			MaxIdleConns:        128,
+			MaxIdleConnsPerHost: 128,
+			IdleConnTimeout:     30 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	h.bin = filepath.Join(cfg.WorkDir, "bin", "assets")
+	// Children of an earlier run that was itself killed would still hold
+	// connections and the binary: end them first.
+	h.pids.killLeftovers(h.bin, h.log)
+	if err := copyExecutable(cfg.Binary, h.bin); err != nil {
+		return nil, err
+	}
+	if h.dbURL, err = createDatabase(ctx, cfg.AdminDatabaseURL, cfg.Database); err != nil {
+		return nil, err
+	}
+	if err := h.deleteIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if h.pool, err = store.Open(ctx, h.dbURL); err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, h.pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		return nil, err
+	}
+	if err := h.seed(ctx); err != nil {
+		return nil, err
+	}
+	if h.addr, err = freeLoopbackAddr(); err != nil {
+		return nil, err
+	}
+	h.api = "http://" + h.addr
+	if err := h.startSync(); err != nil {
+		return nil, err
+	}
+	if err := h.startServe(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := h.waitDrained(ctx, cfg.DrainTimeout); err != nil {
+		return nil, fmt.Errorf("indexing the seed: %w", err)
+	}
+	return h, nil
+}
+
+// close stops the children and closes the pool. The database and the
+// indexes stay for inspection; the next run recreates them.
+func (h *harness) close() {
+	for _, c := range []*child{h.serve, h.sync} {
+		if c != nil {
+			_ = c.stop(20 * time.Second)
+		}
+	}
+	if h.pool != nil {
+		h.pool.Close()
+	}
+	if h.client != nil {
+		h.client.CloseIdleConnections()
+	}
+}
+
+// copyExecutable copies the binary through a temporary name and a rename,
+// so that a copy still running from an earlier run is not overwritten in
+// place.
+func copyExecutable(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("opening the assets binary: %w", err)
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return fmt.Errorf("copying the assets binary: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copying the assets binary: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("copying the assets binary: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("copying the assets binary: %w", err)
+	}
+	return nil
+}
+
+var databaseName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// createDatabase drops and creates the drills' database through the admin
+// connection and returns its URL.
+func createDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	if !databaseName.MatchString(name) {
+		return "", fmt.Errorf("database name %q: use lower-case letters, digits and _", name)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("parsing the database URL: %w", err)
+	}
+	if strings.TrimPrefix(u.Path, "/") == name {
+		return "", fmt.Errorf("the admin database URL already names %s; it must name another database", name)
+	}
+	actx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(actx, adminURL)
+	if err != nil {
+		return "", fmt.Errorf("connecting to the admin database: %w", err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if _, err := admin.Exec(actx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return "", fmt.Errorf("dropping database %s: %w", name, err)
+	}
+	if _, err := admin.Exec(actx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("creating database %s: %w", name, err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// deleteIndexes removes the indexes of the drills' prefix left by an
+// earlier run: exactly the names the index package makes (prefix-initial
+// and prefix-<timestamp>), so another prefix that merely starts the same is
+// left alone.
+func (h *harness) deleteIndexes(ctx context.Context) error {
+	status, body, err := h.es(ctx, http.MethodGet, "/_cat/indices/"+h.cfg.IndexPrefix+"-*?format=json&h=index&expand_wildcards=all")
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("listing indexes %s-*: %d %s", h.cfg.IndexPrefix, status, truncate(body, 200))
+	}
+	var rows []struct {
+		Index string `json:"index"`
+	}
+	if err := json.Unmarshal(body, &rows); err != nil {
+		return fmt.Errorf("listing indexes %s-*: %w", h.cfg.IndexPrefix, err)
+	}
+	own := regexp.MustCompile(`^` + regexp.QuoteMeta(h.cfg.IndexPrefix) + `-(initial|\d{8}t\d{6}\.\d{6})$`)
+	for _, r := range rows {
+		if !own.MatchString(r.Index) {
+			continue
+		}
+		status, body, err := h.es(ctx, http.MethodDelete, "/"+r.Index)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK && status != http.StatusNotFound {
+			return fmt.Errorf("deleting index %s: %d %s", r.Index, status, truncate(body, 200))
+		}
+		h.log.Info("drills: deleted an index of an earlier run", "index", r.Index)
+	}
+	return nil
+}
+
+// es sends a body-less request to Elasticsearch.
+func (h *harness) es(ctx context.Context, method, path string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(h.cfg.ElasticsearchURL, "/")+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("Elasticsearch %s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("Elasticsearch %s %s: %w", method, path, err)
+	}
+	return res.StatusCode, body, nil
+}
+
+// aliasIndexes lists the concrete indexes the drills' alias points at.
+func (h *harness) aliasIndexes(ctx context.Context) ([]string, error) {
+	status, body, err := h.es(ctx, http.MethodGet, "/_alias/"+h.cfg.IndexPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("reading alias %s: %d %s", h.cfg.IndexPrefix, status, truncate(body, 200))
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("reading alias %s: %w", h.cfg.IndexPrefix, err)
+	}
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// seed fills the database with `assets seed` and reads back what the drills
+// need, then creates one tenant.edit token per tenant.
+func (h *harness) seed(ctx context.Context) error {
+	out, err := h.runChild(ctx, "seed", 5*time.Minute, "seed", "--assets", fmt.Sprint(h.cfg.Assets),
+		"--tenants", "2", "--groups", "4", "--orgs", "8", "--seed", fmt.Sprint(h.cfg.Seed))
+	if err != nil {
+		return err
+	}
+	var sum seed.Summary
+	if err := json.Unmarshal(out, &sum); err != nil {
+		return fmt.Errorf("reading the seed summary: %w", err)
+	}
+	if len(sum.Tenants) < 2 {
+		return fmt.Errorf("the seed made %d tenants; the drills need 2", len(sum.Tenants))
+	}
+	h.fx.assetCount = sum.Assets
+	for _, t := range sum.Tenants[:2] {
+		tf := tenantFixture{id: t}
+		err := h.pool.QueryRow(ctx, `SELECT g.id::text, o.id::text, ao.asset_id::text
+			FROM asset_orgs ao JOIN orgs o ON o.id = ao.org_id JOIN groups g ON g.id = o.group_id
+			JOIN assets a ON a.id = ao.asset_id AND a.tenant_id = g.tenant_id
+			WHERE g.tenant_id = $1 ORDER BY ao.asset_id LIMIT 1`, t).Scan(&tf.groupID, &tf.orgID, &tf.orgAsset)
+		if err != nil {
+			return fmt.Errorf("finding an org with assets in tenant %s: %w", t, err)
+		}
+		rows, err := h.pool.Query(ctx, `SELECT id::text FROM assets WHERE tenant_id = $1 ORDER BY id`, t)
+		if err != nil {
+			return fmt.Errorf("listing the assets of tenant %s: %w", t, err)
+		}
+		if tf.assets, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("listing the assets of tenant %s: %w", t, err)
+		}
+		if len(tf.assets) < 10 {
+			return fmt.Errorf("tenant %s has %d assets; seed more", t, len(tf.assets))
+		}
+		tf.token, err = store.CreateToken(ctx, h.pool, "drills-"+t[:8], []store.Grant{{Kind: store.ScopeTenant, ScopeID: t, Permission: "tenant.edit"}})
+		if err != nil {
+			return err
+		}
+		h.fx.tenants = append(h.fx.tenants, tf)
+	}
+	h.log.Info("drills: seeded", "assets", sum.Assets, "tenant_a", h.fx.tenants[0].id, "tenant_b", h.fx.tenants[1].id)
+	return nil
+}
+
+// childEnv is the environment of every child: this process's, with the
+// drills' database and index.
+func (h *harness) childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "ASSETS_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env,
+		"ASSETS_DATABASE_URL="+h.dbURL,
+		"ASSETS_ELASTICSEARCH_URL="+h.cfg.ElasticsearchURL,
+		"ASSETS_INDEX="+h.cfg.IndexPrefix,
+		"ASSETS_LOG_LEVEL=info",
+	)
+}
+
+func (h *harness) startSync() error {
+	c, err := h.spawn("sync", "sync")
+	if err != nil {
+		return err
+	}
+	h.sync = c
+	return nil
+}
+
+// startServe starts `assets serve` on the harness's address and waits
+// until it is ready.
+func (h *harness) startServe(ctx context.Context) error {
+	c, err := h.spawn("serve", "serve", "--addr", h.addr)
+	if err != nil {
+		return err
+	}
+	h.serve = c
+	return h.waitReady(ctx, time.Minute)
+}
+
+// waitReady polls /readyz until the API answers 200.
+func (h *harness) waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		if !h.serve.alive() {
+			return fmt.Errorf("assets serve exited: %v (see %s)", h.serve.exitErr(), h.serve.logPath)
+		}
+		res, err := h.request(ctx, http.MethodGet, "/readyz", "", nil, nil)
+		if err == nil && res.status == http.StatusOK {
+			return nil
+		}
+		if err != nil {
+			last = err.Error()
+		} else {
+			last = fmt.Sprintf("%d %s", res.status, truncate(res.body, 200))
+		}
+		if !sleepCtx(ctx, 250*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	return fmt.Errorf("the API at %s was not ready within %s: %s", h.api, timeout, last)
+}
+
+// restartSync kills the sync worker with SIGKILL and starts a new one.
+func (h *harness) restartSync() error {
+	if h.sync != nil {
+		if !h.sync.alive() {
+			return fmt.Errorf("the sync worker had exited by itself: %v (see %s)", h.sync.exitErr(), h.sync.logPath)
+		}
+		if err := h.sync.kill(); err != nil {
+			return err
+		}
+	}
+	return h.startSync()
+}
+
+// restore brings back whatever a drill may have left down: PostgreSQL,
+// Elasticsearch, the worker and the API. The services come back even when
+// ctx was canceled (an interrupted drill must not leave them stopped); the
+// children are then left alone, as the run is ending.
+func (h *harness) restore(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	if !h.postgresUp(sctx) {
+		h.log.Warn("drills: PostgreSQL is down after a drill; starting it")
+		if err := h.services(sctx, "start", "postgres"); err != nil {
+			return err
+		}
+	}
+	if !h.elasticsearchUp(sctx) {
+		h.log.Warn("drills: Elasticsearch is down after a drill; starting it")
+		if err := h.services(sctx, "start", "elasticsearch"); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if h.sync == nil || !h.sync.alive() {
+		h.log.Warn("drills: the sync worker is not running; starting it")
+		if err := h.startSync(); err != nil {
+			return err
+		}
+	}
+	if h.serve == nil || !h.serve.alive() {
+		h.log.Warn("drills: the API is not running; starting it")
+		return h.startServe(ctx)
+	}
+	return h.waitReady(ctx, time.Minute)
+}
+
+func (h *harness) postgresUp(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return h.pool.Ping(ctx) == nil
+}
+
+func (h *harness) elasticsearchUp(ctx context.Context) bool {
+	status, _, err := h.es(ctx, http.MethodGet, "/_cluster/health")
+	return err == nil && status == http.StatusOK
+}
+
+// backlog is the number of pending outbox rows.
+func (h *harness) backlog(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	n, _, err := store.Backlog(ctx, h.pool)
+	return n, err
+}
+
+// waitDrained waits until the outbox is empty and returns how long that
+// took.
+func (h *harness) waitDrained(ctx context.Context, timeout time.Duration) (time.Duration, error) {
+	start := time.Now()
+	var n int64
+	var err error
+	for time.Since(start) < timeout {
+		if n, err = h.backlog(ctx); err == nil && n == 0 {
+			return time.Since(start), nil
+		}
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return time.Since(start), ctx.Err()
+		}
+	}
+	if err != nil {
+		return time.Since(start), fmt.Errorf("the outbox did not drain within %s: %w", timeout, err)
+	}
+	return time.Since(start), fmt.Errorf("the outbox still held %d rows after %s", n, timeout)
+}
+
+// verifyReport is what `assets verify` prints.
+type verifyReport struct {
+	Backlog int64 `json:"outbox_backlog"`
+	Drifted int   `json:"drifted_documents"`
+	Tenants []struct {
+		Postgres      int64 `json:"postgres"`
+		Elasticsearch int64 `json:"elasticsearch"`
+	} `json:"tenants"`
+}
+
+// ok reports zero drift with an empty outbox.
+func (r verifyReport) ok() bool { return r.Drifted == 0 && r.Backlog == 0 }
+
+func (r verifyReport) String() string {
+	var pg, es int64
+	for _, t := range r.Tenants {
+		pg += t.Postgres
+		es += t.Elasticsearch
+	}
+	return fmt.Sprintf("verify: %d drifted, backlog %d, %d/%d docs", r.Drifted, r.Backlog, es, pg)
+}
+
+// verify runs `assets verify --wait` and reads its report; drift (exit
+// status 3) is a report, not an error.
+func (h *harness) verify(ctx context.Context) (verifyReport, error) {
+	var rep verifyReport
+	out, err := h.runChild(ctx, "verify", h.cfg.VerifyWait+time.Minute, "verify", "--wait", h.cfg.VerifyWait.String())
+	var ee *exitStatusError
+	if err != nil && !(errors.As(err, &ee) && ee.code == 3) {
+		return rep, err
+	}
+	if jerr := json.Unmarshal(out, &rep); jerr != nil {
+		return rep, fmt.Errorf("reading the verify report: %w", jerr)
+	}
+	return rep, nil
+}
+
+// response is an API answer.
+type response struct {
+	status  int
+	header  http.Header
+	body    []byte
+	elapsed time.Duration
+}
+
+// request sends one API request to the loopback server. body, when not
+// nil, is sent as JSON:API.
+func (h *harness) request(ctx context.Context, method, path, token string, body []byte, header http.Header) (response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.api+path, rd)
+	if err != nil {
+		return response{}, err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Accept", "application/vnd.api+json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/vnd.api+json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	start := time.Now()
+	res, err := h.client.Do(req)
+	if err != nil {
+		return response{elapsed: time.Since(start)}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	r := response{status: res.StatusCode, header: res.Header, body: b, elapsed: time.Since(start)}
+	if err != nil {
+		return r, fmt.Errorf("%s %s: reading the response: %w", method, path, err)
+	}
+	return r, nil
+}
+
+// freeLoopbackAddr finds a free loopback port.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// sleepCtx sleeps for d or until ctx ends; it reports whether it slept.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func truncate(b []byte, n int) string {
+	s := oneLine(string(b))
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

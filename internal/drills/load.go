@@ -1,0 +1,158 @@
+package drills
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pacer hands out evenly spaced slots: the i-th slot is due at
+// start + i/rate. Workers that fall behind find their slots already due and
+// catch up, so the achieved rate is the target as long as the workers
+// together can keep it. It is safe for concurrent use.
+type pacer struct {
+	start    time.Time
+	interval time.Duration
+	limit    int64 // slots handed out at most
+	next     atomic.Int64
+}
+
+func newPacer(start time.Time, perSecond int, limit int64) *pacer {
+	return &pacer{start: start, interval: time.Second / time.Duration(max(perSecond, 1)), limit: limit}
+}
+
+// slot returns the next slot's number and when it is due; ok is false once
+// limit slots were handed out.
+func (p *pacer) slot() (i int64, due time.Time, ok bool) {
+	i = p.next.Add(1) - 1
+	if i >= p.limit {
+		return i, time.Time{}, false
+	}
+	return i, p.start.Add(time.Duration(i) * p.interval), true
+}
+
+// loadStats is what a load achieved.
+type loadStats struct {
+	ok, failed   int64
+	firstFailure string
+	elapsed      time.Duration
+	maxLatency   time.Duration
+}
+
+func (s loadStats) rate() float64 {
+	if s.elapsed <= 0 {
+		return 0
+	}
+	return float64(s.ok+s.failed) / s.elapsed.Seconds()
+}
+
+func (s loadStats) String() string {
+	return fmt.Sprintf("%d updates at %.0f/s (%d failed)", s.ok+s.failed, s.rate(), s.failed)
+}
+
+// writeLoad applies PATCHes through the API at a fixed rate until stopped.
+type writeLoad struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	start  time.Time
+
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	first      string
+	maxLatency time.Duration
+}
+
+// writeWorkers is how many requests the load keeps in flight at most.
+const writeWorkers = 8
+
+// startWrites starts PATCHing random assets of both tenants at cfg.Rate per
+// second, each request a label add and remove plus a tag, and sometimes a
+// class. It stops by itself after maxDuration, the bound of every load.
+func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time.Duration) *writeLoad {
+	ctx, cancel := context.WithTimeout(ctx, maxDuration)
+	l := &writeLoad{cancel: cancel, start: time.Now()}
+	p := newPacer(l.start, h.cfg.Rate, int64(maxDuration.Seconds()*float64(h.cfg.Rate))+1)
+	for w := range writeWorkers {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			for {
+				i, due, ok := p.slot()
+				if !ok || !sleepCtx(ctx, time.Until(due)) {
+					return
+				}
+				tf := h.fx.tenants[rng.IntN(len(h.fx.tenants))]
+				id := tf.assets[rng.IntN(len(tf.assets))]
+				body := updateBody(id, i, rng)
+				res, err := h.request(ctx, http.MethodPatch, "/rest/tenants/"+tf.id+"/inventory/assets/"+id, tf.token, body, nil)
+				if ctx.Err() != nil {
+					return // stopping, not failing
+				}
+				l.record(res, err)
+			}
+		}()
+	}
+	return l
+}
+
+func (l *writeLoad) record(res response, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maxLatency = max(l.maxLatency, res.elapsed)
+	if err == nil && res.status == http.StatusOK {
+		l.ok.Add(1)
+		return
+	}
+	l.failed.Add(1)
+	if l.first == "" {
+		if err != nil {
+			l.first = err.Error()
+		} else {
+			l.first = fmt.Sprintf("status %d: %s", res.status, truncate(res.body, 300))
+		}
+	}
+}
+
+// stop ends the load, waits for the requests in flight and reports.
+func (l *writeLoad) stop() loadStats {
+	l.cancel()
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return loadStats{ok: l.ok.Load(), failed: l.failed.Load(), firstFailure: l.first,
+		elapsed: time.Since(l.start), maxLatency: l.maxLatency}
+}
+
+// loadLabels is the small label pool of the write load, so that no asset
+// ever reaches the limit of 50 labels.
+var loadLabels = []string{"drill-a", "drill-b", "drill-c", "drill-d", "drill-e", "drill-f"}
+
+// updateBody is the JSON:API document of one load PATCH: add one label,
+// remove another, set a tag, and every tenth time a class.
+func updateBody(id string, i int64, rng *rand.Rand) []byte {
+	add := rng.IntN(len(loadLabels))
+	remove := (add + 1 + rng.IntN(len(loadLabels)-1)) % len(loadLabels)
+	attrs := map[string]any{
+		"labels": map[string]any{"add": []string{loadLabels[add]}, "remove": []string{loadLabels[remove]}},
+		"tags":   map[string]any{"add": map[string]string{"drill": fmt.Sprintf("u%d", i)}},
+	}
+	if i%10 == 0 {
+		attrs["class"] = map[string]any{"rank": 1 + rng.IntN(4)}
+	}
+	return patchDocument(id, attrs)
+}
+
+// patchDocument is {"data":{"type":"container_images","id":...,"attributes":...}}.
+func patchDocument(id string, attrs map[string]any) []byte {
+	b, err := json.Marshal(map[string]any{"data": map[string]any{"type": "container_images", "id": id, "attributes": attrs}})
+	if err != nil {
+		panic(err) // maps of strings and numbers always encode
+	}
+	return b
+}
