@@ -86,7 +86,7 @@ func (s *Server) getAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 
 // updateAsset answers PATCH .../inventory/assets/{asset_id} with the
 // updated asset, read back in the update's transaction.
-func (s *Server) updateAsset(c fuego.ContextWithBody[AssetPatchRequest]) (*AssetDocument, error) {
+func (s *Server) updateAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	r := c.Request()
 	acc, err := s.begin(r, store.Edit)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Server) updateAsset(c fuego.ContextWithBody[AssetPatchRequest]) (*Asset
 }
 
 // updateAssets answers the bulk PATCH: every update or none, 204.
-func (s *Server) updateAssets(c fuego.ContextWithBody[AssetBulkPatchRequest]) (any, error) {
+func (s *Server) updateAssets(c fuego.ContextNoBody) (any, error) {
 	r := c.Request()
 	acc, err := s.begin(r, store.Edit)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Server) updateAssets(c fuego.ContextWithBody[AssetBulkPatchRequest]) (a
 	if perr != nil {
 		return nil, perr
 	}
-	_, err = store.UpdateAssets(r.Context(), s.pool, acc.scope, patches)
+	err = store.ApplyPatches(r.Context(), s.pool, acc.scope, patches)
 	var pe *store.PatchError
 	if errors.As(err, &pe) && errors.Is(err, store.ErrNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Detail: "The asset " + pe.ID + " was not found; nothing was updated.", Pointer: "/data/" + strconv.Itoa(pe.Index) + "/id"}

@@ -12,4 +12,4 @@ import (
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 
-func testenvPostgres(t *testing.T) *pgxpool.Pool { return testenv.Postgres(t) }
+func testenvPostgres(t testing.TB) *pgxpool.Pool { return testenv.Postgres(t) }

@@ -118,7 +118,42 @@ func TestUpdateKeepsLabelAndTagLimits(t *testing.T) {
 	if !errors.Is(err, store.ErrTooManyTags) {
 		t.Errorf("101st tag: err = %v, want ErrTooManyTags", err)
 	}
+	// In a batch, the error names the patch that crossed the limit.
+	if _, err := importString(t, pool, `{"type":"container_images","id":"`+asset2+`","attributes":{"tenant_id":"`+tenantA+`"}}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	err = store.ApplyPatches(ctx, pool, tenant, []store.Patch{
+		{ID: asset2, Labels: &store.LabelsPatch{Add: []string{"fine"}}},
+		{ID: asset1, Labels: &store.LabelsPatch{Add: []string{"y"}}},
+	})
+	var pe *store.PatchError
+	if !errors.As(err, &pe) || pe.Index != 1 || !errors.Is(err, store.ErrTooManyLabels) {
+		t.Errorf("batch over the limit: err = %v, want patch 1 with ErrTooManyLabels", err)
+	}
+	if n := count(t, pool, `SELECT cardinality(labels) FROM assets WHERE id = $1`, asset2); n != 0 {
+		t.Errorf("the failed batch changed asset 2: %d labels", n)
+	}
 	if n := count(t, pool, `SELECT cardinality(labels) + jsonb_object_length(tags) FROM assets WHERE id = $1`, asset1); n != 150 {
 		t.Errorf("labels + tags = %d, want 150", n)
+	}
+}
+
+func TestUpdateRejectsTheSameAssetTwice(t *testing.T) {
+	pool := testenvPostgres(t)
+	if _, err := importString(t, pool, hierarchyNDJSON()+
+		`{"type":"container_images","id":"`+asset1+`","attributes":{"tenant_id":"`+tenantA+`"}}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	tenant := store.Scope{Kind: "tenant", ID: tenantA, TenantID: tenantA}
+	err := store.ApplyPatches(context.Background(), pool, tenant, []store.Patch{
+		{ID: asset1, Labels: &store.LabelsPatch{Add: []string{"a"}}},
+		{ID: asset1, Labels: &store.LabelsPatch{Add: []string{"b"}}},
+	})
+	var pe *store.PatchError
+	if !errors.As(err, &pe) || pe.Index != 1 || !errors.Is(err, store.ErrDuplicatePatch) {
+		t.Fatalf("err = %v, want patch 1 with ErrDuplicatePatch", err)
+	}
+	if n := count(t, pool, `SELECT version FROM assets WHERE id = $1`, asset1); n != 1 {
+		t.Errorf("version = %d, want 1 (nothing applied)", n)
 	}
 }
