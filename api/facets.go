@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-fuego/fuego"
 	"github.com/google/uuid"
@@ -383,6 +384,9 @@ func aggregateString(m map[string]string) string {
 	return b.String()
 }
 
+// maxFilterQ bounds the q of filter values, in characters.
+const maxFilterQ = 100
+
 // filterValues answers GET .../inventory/assets/filters/{filter_id}/values.
 func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, error) {
 	r := c.Request()
@@ -400,15 +404,20 @@ func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, err
 	}
 	q := r.URL.Query()
 	req := index.FilterValuesRequest{Scope: indexScope(acc.scope), Field: f.Name, Q: q.Get("q"), Key: q.Get("key")}
-	if len(req.Q) > 100 {
-		return nil, badParameter("q", "q is at most 100 characters.")
+	// Characters, not bytes, as the documented maxLength counts.
+	if utf8.RuneCountInString(req.Q) > maxFilterQ {
+		return nil, badParameter("q", "q is at most %d characters.", maxFilterQ)
 	}
 	if q.Has("keys_only") {
-		b, err := strconv.ParseBool(q.Get("keys_only"))
-		if err != nil {
+		// Only the two spellings of a documented boolean; strconv.ParseBool
+		// would also take 1, t, F and the like.
+		switch q.Get("keys_only") {
+		case "true":
+			req.KeysOnly = true
+		case "false":
+		default:
 			return nil, badParameter("keys_only", "keys_only must be true or false.")
 		}
-		req.KeysOnly = b
 	}
 	if !f.Object() && req.KeysOnly {
 		return nil, badParameter("keys_only", "keys_only applies to object fields (tags, image_labels) only.")

@@ -2,8 +2,8 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,6 +128,9 @@ func parseFields(r *http.Request, known []string) ([]string, *Error) {
 // assetResource renders an asset with its self link.
 func assetResource(a *store.Asset, self string, fields []string) AssetResource {
 	attrs := &AssetAttributes{Attributes: store.AttributesOf(a), fields: fields}
+	if attrs.Tags == nil {
+		attrs.Tags = map[string]string{} // documented as an object, never null
+	}
 	typ := a.Type
 	if typ == "" {
 		typ = store.AssetTypeContainerImage

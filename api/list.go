@@ -62,8 +62,10 @@ func (s *Server) listAssets(c fuego.ContextNoBody) (*AssetListDocument, error) {
 	if lq.limit, perr = parseLimit(q); perr != nil {
 		return nil, perr
 	}
-	if lq.count, perr = parseMetaCount(q.Get("meta_count"), "meta_count", ""); perr != nil {
-		return nil, perr
+	if q.Has("meta_count") {
+		if lq.count, perr = parseMetaCount(q.Get("meta_count"), "meta_count", ""); perr != nil {
+			return nil, perr
+		}
 	}
 	if lq.fields, perr = parseFields(r, assetFields()); perr != nil {
 		return nil, perr
@@ -134,7 +136,7 @@ type storedQuery struct {
 // createSearch answers POST .../inventory/assets/searches: it checks and
 // stores the search, with a point in time so its pages stay consistent,
 // and redirects to its results.
-func (s *Server) createSearch(c fuego.ContextWithBody[CreateSearchRequest]) (*SearchCreatedDocument, error) {
+func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, error) {
 	r := c.Request()
 	acc, err := s.begin(r, store.Read)
 	if err != nil {
@@ -184,8 +186,10 @@ func (s *Server) createSearch(c fuego.ContextWithBody[CreateSearchRequest]) (*Se
 	if perr != nil {
 		return nil, perr
 	}
-	if _, perr := parseMetaCount(mc, "", ptr(at, "meta_count")); perr != nil {
-		return nil, perr
+	if _, ok := attrs["meta_count"]; ok {
+		if _, perr := parseMetaCount(mc, "", ptr(at, "meta_count")); perr != nil {
+			return nil, perr
+		}
 	}
 	sq := storedQuery{MetaCount: mc}
 	if lv, ok := attrs["limit"]; ok {
@@ -287,7 +291,9 @@ func (s *Server) searchResults(c fuego.ContextNoBody) (*AssetListDocument, error
 			return nil, perr
 		}
 	}
-	lq.count, _ = parseMetaCount(sq.MetaCount, "", "")
+	if sq.MetaCount != "" {
+		lq.count, _ = parseMetaCount(sq.MetaCount, "", "") // checked when stored
+	}
 	if lq.fields, perr = parseFields(r, assetFields()); perr != nil {
 		return nil, perr
 	}

@@ -62,6 +62,23 @@ func isScopeRoute(path string) bool {
 	return false
 }
 
+// collectionMethods are the fixed segments after .../inventory/assets/ with
+// the one method each serves. The {asset_id} routes match them too, with
+// the other methods, and would answer 400 for a malformed asset id where
+// the path exists and the method does not: 405.
+var collectionMethods = map[string]string{"groups": http.MethodGet, "filters": http.MethodGet, "searches": http.MethodPost}
+
+// collectionMethod reports the method of /rest/S/{id}/inventory/assets/C for
+// a collection C of collectionMethods.
+func collectionMethod(path string) (string, bool) {
+	parts := strings.Split(path, "/")
+	if len(parts) != 7 || parts[4] != "inventory" || parts[5] != "assets" {
+		return "", false
+	}
+	m, ok := collectionMethods[parts[6]]
+	return m, ok
+}
+
 // wrap is the outermost handler: request id, version and media type
 // checks, panic recovery, metrics and the request log.
 func (s *Server) wrap(next http.Handler) http.Handler {
@@ -105,6 +122,11 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 			rs.version = info
 			if verr == nil {
 				sw.Header().Set("snyk-version-served", info.served)
+			}
+			if allow, ok := collectionMethod(r.URL.Path); ok && r.Method != allow && (r.Method != http.MethodHead || allow != http.MethodGet) {
+				sw.Header().Set("Allow", allow)
+				writeError(sw, r, &Error{Status: http.StatusMethodNotAllowed, Detail: "The method " + r.Method + " is not allowed here; use " + allow + "."})
+				return
 			}
 			if !acceptable(r.Header.Get("Accept")) {
 				writeError(sw, r, &Error{Status: http.StatusNotAcceptable, Detail: "This API answers application/vnd.api+json (or application/json); the Accept header allows neither."})

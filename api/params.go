@@ -97,11 +97,10 @@ func isAssetSort(name string) bool {
 	return ok
 }
 
-// parseMetaCount reads meta_count (with or only).
+// parseMetaCount reads a meta_count that was given: with or only (an empty
+// one is refused like any other value, as the documented enum says).
 func parseMetaCount(v, param, pointer string) (index.CountMode, *Error) {
 	switch v {
-	case "":
-		return index.CountNone, nil
 	case "with":
 		return index.CountWith, nil
 	case "only":
@@ -118,11 +117,13 @@ type page struct {
 // parsePage reads starting_after / ending_before for the query with hash.
 func parsePage(q url.Values, hash string) (page, *Error) {
 	var p page
-	if q.Has("starting_after") && q.Has("ending_before") {
+	// An empty cursor is no cursor, as for the other text parameters:
+	// clients filling a URL template send starting_after=&ending_before=.
+	if q.Get("starting_after") != "" && q.Get("ending_before") != "" {
 		return p, badParameter("ending_before", "Give starting_after or ending_before, not both.")
 	}
 	for _, param := range []string{"starting_after", "ending_before"} {
-		if !q.Has(param) {
+		if q.Get(param) == "" {
 			continue
 		}
 		c, err := decodeCursor(param, q.Get(param), hash)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -96,7 +97,8 @@ func object(v any, at, what string, allowed ...string) (map[string]any, *Error) 
 }
 
 // parsePatchDocument reads the body of PATCH one asset; pathID is the
-// asset_id of the path, which data.id must repeat.
+// asset_id of the path, which data.id must repeat. A document naming
+// another asset is a 400: the contract lists no 409 for this operation.
 func parsePatchDocument(body []byte, pathID string) (store.Patch, *Error) {
 	v, err := decodeJSON(body)
 	if err != nil {
@@ -110,7 +112,11 @@ func parsePatchDocument(body []byte, pathID string) (store.Patch, *Error) {
 	if !ok {
 		return store.Patch{}, badPointer("/data", "The document needs a data member with the asset to update.")
 	}
-	return parseResource(data, "/data", pathID)
+	p, err := parseResource(data, "/data")
+	if err == nil && p.ID != pathID {
+		err = &Error{Status: http.StatusBadRequest, Pointer: "/data/id", Detail: fmt.Sprintf("id %s does not match the asset_id %s of the path.", p.ID, pathID)}
+	}
+	return p, err
 }
 
 // parseBulkDocument reads the body of the bulk PATCH: 1..100 assets, each
@@ -138,7 +144,7 @@ func parseBulkDocument(body []byte) ([]store.Patch, *Error) {
 	patches := make([]store.Patch, len(items))
 	seen := make(map[string]int, len(items))
 	for i, item := range items {
-		p, err := parseResource(item, ptr("/data", i), "")
+		p, err := parseResource(item, ptr("/data", i))
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +158,7 @@ func parseBulkDocument(body []byte) ([]store.Patch, *Error) {
 }
 
 // parseResource reads one resource update object at pointer at.
-func parseResource(v any, at, wantID string) (store.Patch, *Error) {
+func parseResource(v any, at string) (store.Patch, *Error) {
 	res, err := object(v, at, "an asset update", "type", "id", "attributes")
 	if err != nil {
 		return store.Patch{}, err
@@ -174,9 +180,6 @@ func parseResource(v any, at, wantID string) (store.Patch, *Error) {
 		return store.Patch{}, badPointer(ptr(at, "id"), "id must be a UUID.")
 	}
 	p := store.Patch{ID: u.String()}
-	if wantID != "" && p.ID != wantID {
-		return store.Patch{}, badPointer(ptr(at, "id"), "id %s does not match the asset_id %s of the path.", p.ID, wantID)
-	}
 	rawAttrs, ok := res["attributes"]
 	if !ok {
 		return store.Patch{}, badPointer(ptr(at, "attributes"), "attributes are required: give class, labels or tags.")

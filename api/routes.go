@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -9,72 +10,10 @@ import (
 	"github.com/go-fuego/fuego"
 	"github.com/go-fuego/fuego/option"
 	"github.com/go-fuego/fuego/param"
+
+	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/store"
 )
-
-// Request bodies, declared for the OpenAPI description. The handlers walk
-// the raw JSON themselves (patch.go) to point at the member at fault.
-
-// AssetPatchRequest is the body of PATCH one asset.
-type AssetPatchRequest struct {
-	Data AssetPatchData `json:"data" validate:"required"`
-}
-
-// AssetBulkPatchRequest is the body of the bulk PATCH: 1 to 100 assets.
-type AssetBulkPatchRequest struct {
-	Data []AssetPatchData `json:"data" validate:"required"`
-}
-
-// AssetPatchData is one asset's update.
-type AssetPatchData struct {
-	Type       string               `json:"type" validate:"required" example:"container_images"`
-	ID         string               `json:"id" validate:"required" example:"9b3bcb4f-4b25-4f5e-a4c2-0e8c6b2b8f1d"`
-	Attributes AssetPatchAttributes `json:"attributes" validate:"required"`
-}
-
-// AssetPatchAttributes are what an update may change; at least one.
-type AssetPatchAttributes struct {
-	Class  *ClassInput   `json:"class,omitempty"`
-	Labels *LabelsUpdate `json:"labels,omitempty" description:"Either {add, remove} or an array of labels replacing all of them"`
-	Tags   *TagsUpdate   `json:"tags,omitempty" description:"Either {add, remove} or an object of tags replacing all of them"`
-}
-
-// ClassInput sets the class by display_name or rank, and optionally locks it.
-type ClassInput struct {
-	DisplayName string `json:"display_name,omitempty" example:"A"`
-	Rank        int    `json:"rank,omitempty" example:"1"`
-	Locked      *bool  `json:"locked,omitempty"`
-}
-
-// LabelsUpdate adds and removes labels (1-40 characters of [a-zA-Z0-9_/:?#@&=+%~-], at most 50).
-type LabelsUpdate struct {
-	Add    []string `json:"add,omitempty"`
-	Remove []string `json:"remove,omitempty"`
-}
-
-// TagsUpdate adds tags and removes tag keys (keys 1-30 of [a-zA-Z0-9_-], values 1-40, at most 100).
-type TagsUpdate struct {
-	Add    map[string]string `json:"add,omitempty"`
-	Remove []string          `json:"remove,omitempty"`
-}
-
-// CreateSearchRequest is the body of POST searches; all of it is optional.
-type CreateSearchRequest struct {
-	Data *SearchData `json:"data,omitempty"`
-}
-
-// SearchData is the search resource to create.
-type SearchData struct {
-	Type       string            `json:"type,omitempty" example:"searches"`
-	Attributes *SearchAttributes `json:"attributes,omitempty"`
-}
-
-// SearchAttributes are the search's filter, sort, page size and count.
-type SearchAttributes struct {
-	Filter    string `json:"filter,omitempty" example:"registry==docker.io;labels==prod"`
-	Sort      string `json:"sort,omitempty" example:"-created_at"`
-	Limit     int    `json:"limit,omitempty" example:"10"`
-	MetaCount string `json:"meta_count,omitempty" example:"with"`
-}
 
 func errorResponse(code int, description string) fuego.RouteOption {
 	return option.AddResponse(code, description, fuego.Response{Type: ErrorDocument{}, ContentTypes: []string{mediaTypeJSONAPI}})
@@ -96,7 +35,7 @@ func uuidPath(name, description string) fuego.RouteOption {
 
 // routes registers the ten operations at each of the three scopes on a
 // fuego server, which also generates the OpenAPI description from them.
-func (s *Server) routes() *fuego.Server {
+func (s *Server) routes() (*fuego.Server, error) {
 	f := fuego.NewServer(
 		fuego.WithoutStartupMessages(),
 		fuego.WithLoggingMiddleware(fuego.LoggingConfig{DisableRequest: true, DisableResponse: true}),
@@ -136,25 +75,35 @@ func (s *Server) routes() *fuego.Server {
 			errorResponse(http.StatusServiceUnavailable, "Service Unavailable: the search service is down"),
 			option.Tags("Inventory Assets"),
 			option.Security(openapi3.SecurityRequirement{"APIToken": {}}, openapi3.SecurityRequirement{"BearerAuth": {}}),
-			option.Query("version", "The requested API version, YYYY-MM-DD", param.Example("current", currentVersion)),
-			option.ResponseHeader("snyk-request-id", "The request id: the caller's, echoed, or a new UUID", param.StatusCodes(200, 204, 302, 400, 401, 403, 404)),
-			option.ResponseHeader("snyk-version-served", "The version that was served", param.StatusCodes(200, 204, 302)),
+			query("version", "The requested API version, a date (YYYY-MM-DD) on or after "+versions[0]+
+				"; the newest version on or before it is served. Without it, "+currentVersion+".", versionSchema()),
 		),
 	)
+	doc := f.OpenAPI.Description()
+	addComponents(doc)
 	body := []fuego.RouteOption{
-		option.RequestContentType(mediaTypeJSONAPI, mediaTypeJSON),
 		errorResponse(http.StatusRequestEntityTooLarge, "Payload Too Large: the body exceeds 1 MiB"),
 		errorResponse(http.StatusUnsupportedMediaType, "Unsupported Media Type: send application/vnd.api+json"),
 	}
 	paging := option.Group(
-		option.QueryInt("limit", "Number of results per page, 10 to 100", param.Default(10)),
-		option.Query("starting_after", "Cursor of the next page (from links.next)"),
-		option.Query("ending_before", "Cursor of the previous page (from links.prev)"),
+		query("limit", "Number of results per page, 10 to 100", limitSchema()),
+		query("starting_after", "Cursor of the next page (from links.next); empty means none", cursorSchema()),
+		query("ending_before", "Cursor of the previous page (from links.prev); empty means none. Not together with starting_after.", cursorSchema()),
 	)
-	sparse := option.Query("fields[container_images]", "Comma-separated attributes to return (sparse fieldset)")
-	filter := option.Query("filter", "RSQL filter, e.g. registry==docker.io;labels=in=(prod,pci)", param.Example("filter", "class==A;tags.env==prod"))
-	sort := option.Query("sort", "Comma-separated sort fields: "+strings.Join(assetSortNames(), ", ")+"; prefix - for descending")
-	assetTypes := option.Query("asset_types", "Comma-separated asset types (container_images)")
+	sparse := query("fields[container_images]", "Comma-separated attributes to return (sparse fieldset); empty for none: "+
+		strings.Join(assetFields(), ", "), openapi3.NewStringSchema().WithPattern(listPattern(assetFields(), false, true)))
+	filter := query("filter", "RSQL filter, e.g. registry==docker.io;labels=in=(prod,pci); at most 4096 bytes", filterSchema())
+	sort := query("sort", "Comma-separated sort fields, each at most once: "+strings.Join(assetSortNames(), ", ")+"; prefix - for descending",
+		openapi3.NewStringSchema().WithPattern(listPattern(assetSortNames(), true, false)))
+	assetTypes := query("asset_types", "Comma-separated asset types (container_images)",
+		openapi3.NewStringSchema().WithPattern(listPattern([]string{store.AssetTypeContainerImage}, false, true)))
+	aggregates := []fuego.RouteOption{}
+	for _, f := range metaFieldNames() {
+		if modes := index.MetaModes(f); len(modes) > 0 {
+			aggregates = append(aggregates, query("aggregate["+f+"]", "How to aggregate "+f+" over the assets of a value (default last)",
+				stringEnum(modes...).WithDefault("last")))
+		}
+	}
 
 	for _, sc := range []struct{ kind, param, label string }{
 		{"tenant", "tenant_id", "Tenant"}, {"group", "group_id", "Group"}, {"org", "org_id", "Org"},
@@ -166,43 +115,47 @@ func (s *Server) routes() *fuego.Server {
 		}
 		fuego.Get(f, base, s.listAssets, in, perm("read"), option.OperationID("listAssets"+sc.label),
 			option.Summary("List or search assets"), filter, sort, paging, sparse,
-			option.Query("meta_count", "with: include meta.count; only: only the count"))
+			query("meta_count", "with: include meta.count; only: only the count", metaCountSchema()))
 		fuego.Patch(f, base, s.updateAssets, append(body, in, perm("edit"), option.OperationID("updateAssetsBulk"+sc.label),
 			option.Summary("Update up to 100 assets, all or nothing"), option.DefaultStatusCode(http.StatusNoContent),
+			jsonBody(doc, "AssetBulkPatchRequest", "The assets to update", true),
 			noContent(http.StatusNoContent, "Assets updated"))...)
 		fuego.Get(f, base+"/{asset_id}", s.getAsset, in, perm("read"), option.OperationID("getAsset"+sc.label),
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Get one asset"), sparse)
 		fuego.Patch(f, base+"/{asset_id}", s.updateAsset, append(body, in, perm("edit"), option.OperationID("updateAsset"+sc.label),
-			uuidPath("asset_id", "The id of the asset"), option.Summary("Update an asset's class, labels and tags"))...)
+			uuidPath("asset_id", "The id of the asset"), option.Summary("Update an asset's class, labels and tags"),
+			jsonBody(doc, "AssetPatchRequest", "The update", true))...)
+		// The contract's search body is optional: no body is a search of everything.
 		fuego.Post(f, base+"/searches", s.createSearch, append(body, in, perm("read"), option.OperationID("createAssetSearch"+sc.label),
 			option.Summary("Start a search; redirects to its results"), option.DefaultStatusCode(http.StatusFound),
+			jsonBody(doc, "CreateSearchRequest", "The search; optional", false),
 			option.ResponseHeader("Location", "The search's results", param.StatusCodes(http.StatusFound)))...)
 		fuego.Get(f, base+"/searches/{search_id}/results", s.searchResults, in, perm("read"), option.OperationID("getAssetSearchResults"+sc.label),
 			uuidPath("search_id", "The id of the search"), option.Summary("Page through a search's results"), sort, paging, sparse)
 		fuego.Get(f, base+"/groups", s.listGroupFields, in, perm("read"), option.OperationID("getGroupFields"+sc.label),
 			option.Summary("List the fields assets can be grouped by"), assetTypes, paging)
-		fuego.Get(f, base+"/groups/{group_field_id}/values", s.groupValues, in, perm("read"), option.OperationID("getGroupValues"+sc.label),
+		fuego.Get(f, base+"/groups/{group_field_id}/values", s.groupValues, append([]fuego.RouteOption{in, perm("read"), option.OperationID("getGroupValues" + sc.label),
 			uuidPath("group_field_id", "The id of the group field"), option.Summary("Values of a group field with counts and aggregates"),
 			assetTypes, filter, paging,
-			option.Query("sort", "Comma-separated: value, count, last_seen_at, updated_at, risk_score, built_at, issues; - for descending"),
-			option.Query("meta_fields", "Comma-separated: count, last_seen_at, updated_at, risk_score, issues, labels, tags, built_at, all"),
-			option.Query("aggregate[risk_score]", "max, min, first, last or sum (default last); likewise aggregate[FIELD] for the other meta fields"))
+			query("sort", "Comma-separated sort fields, each at most once: "+strings.Join(index.GroupSortFields, ", ")+"; - for descending (default count)",
+				openapi3.NewStringSchema().WithPattern(listPattern(index.GroupSortFields, true, false))),
+			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(metaFieldNames(), ", "),
+				openapi3.NewStringSchema().WithPattern(listPattern(metaFieldNames(), false, true))),
+		}, aggregates...)...)
 		fuego.Get(f, base+"/filters", s.listFilterFields, in, perm("read"), option.OperationID("getFilterFields"+sc.label),
 			option.Summary("List the fields filters can use"), assetTypes, paging)
 		fuego.Get(f, base+"/filters/{filter_id}/values", s.filterValues, in, perm("read"), option.OperationID("getFilterValues"+sc.label),
 			uuidPath("filter_id", "The id of the filter field"), option.Summary("Distinct values of a filter field, for autocomplete"),
-			option.Query("q", "Substring the values (or keys) contain"), option.QueryBool("keys_only", "Object fields: list the keys"),
-			option.Query("key", "Object fields: list the values of this key"), paging)
+			query("q", "Substring the values (or keys) contain", openapi3.NewStringSchema().WithMaxLength(maxFilterQ)),
+			query("keys_only", "Object fields (tags, image_labels): list the keys. Not together with key.", openapi3.NewBoolSchema()),
+			query("key", "Object fields (tags, image_labels) only: list the values of this key", openapi3.NewStringSchema()), paging)
 	}
 	f.Engine.RegisterOpenAPIRoutes(f)
-	f.OutputOpenAPISpec()
-	tidySpec(f.OpenAPI.Description())
-	return f
-}
-
-// tidySpec drops what fuego adds by default and this API never answers.
-func tidySpec(doc *openapi3.T) {
-	delete(doc.Components.Schemas, "HTTPError")
-	delete(doc.Components.Schemas, "ValidationError")
-	doc.Servers = openapi3.Servers{{URL: "/", Description: "this server; the API is under /rest"}}
+	// In place of f.OutputOpenAPISpec, which validates the document without
+	// knowing the 3.1 keywords it uses (and only logs what it finds).
+	refineSpec(doc)
+	if err := validateSpec(doc); err != nil {
+		return nil, fmt.Errorf("the OpenAPI description is not valid: %w", err)
+	}
+	return f, nil
 }

@@ -107,7 +107,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat}
-	s.fuego = s.routes()
+	if s.fuego, err = s.routes(); err != nil {
+		return nil, err
+	}
 	mux := s.fuego.Mux
 	mux.Handle("/", s.notFoundHandler(mux))
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -55,8 +54,23 @@ func TestOperationsEndpoints(t *testing.T) {
 		if strings.Contains(string(res.raw), "problem+json") {
 			t.Error("RFC 9457 responses remain")
 		}
-		if err := e.api.fuego.OpenAPI.Description().Validate(context.Background()); err != nil {
+		if err := validateSpec(e.api.fuego.OpenAPI.Description()); err != nil {
 			t.Errorf("the OpenAPI description is not valid: %v", err)
+		}
+		// The constraints TestOpenAPIDescription checks, in the served JSON.
+		var served map[string]any
+		if err := json.Unmarshal(res.raw, &served); err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range specConstraints {
+			if got, _ := json.Marshal(at(served, path)); string(got) != want {
+				t.Errorf("served %s = %s, want %s", path, got, want)
+			}
+		}
+		for _, bad := range []string{`"nullable"`, `x-fuego-`, `"name":"Accept"`} {
+			if strings.Contains(string(res.raw), bad) {
+				t.Errorf("the served description has %s", bad)
+			}
 		}
 		e.get("", "/rest/docs/").must(t, http.StatusOK)
 	})

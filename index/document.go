@@ -2,7 +2,7 @@ package index
 
 import (
 	"bytes"
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"fmt"
 	"slices"
 	"strconv"
