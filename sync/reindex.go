@@ -16,7 +16,7 @@ import (
 
 // ReindexConfig tunes a reindex; zero values take the defaults.
 type ReindexConfig struct {
-	Keep        int // previous indexes to keep after the swap; default 1
+	Keep        int // previous indexes to keep after the swap (0 keeps none)
 	PageSize    int // assets per PostgreSQL page; default 2000
 	Readers     int // concurrent PostgreSQL readers over id ranges; default 2
 	BulkWorkers int // concurrent _bulk requests; default 2

@@ -19,6 +19,8 @@ func commands(e *env) []*cobra.Command {
 		newReindexCmd(e),
 		newVerifyCmd(e),
 		newRSQLCmd(),
+		newBenchCmd(e),
+		newDrillsCmd(e),
 	}
 }
 
