@@ -163,6 +163,9 @@ discovery.type: single-node
 xpack.security.enabled: false
 cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
+# Indexes are created with their mapping, never by a write: a worker writing
+# to an abandoned reindex target must fail (and retry), not recreate it.
+action.auto_create_index: false
 CONF
 		chown -R "$svc_user" "$home" 2>/dev/null || true
 	fi

@@ -46,8 +46,9 @@ func startContainers() {
 		return
 	}
 	es, err := tces.Run(ctx, elasticsearchImage, testcontainers.WithEnv(map[string]string{
-		"xpack.security.enabled": "false",
-		"ES_JAVA_OPTS":           "-Xms512m -Xmx512m",
+		"xpack.security.enabled":   "false",
+		"action.auto_create_index": "false",
+		"ES_JAVA_OPTS":             "-Xms512m -Xmx512m",
 	}))
 	if err != nil {
 		containerErr = fmt.Errorf("starting Elasticsearch container: %w", err)
