@@ -110,19 +110,9 @@ func AttributesOf(a *Asset) Attributes {
 	return at
 }
 
-// ParseAttributes decodes strict JSON attributes (unknown members are an
-// error) into an asset. Server-computed members (name, total_image_tags) are
-// accepted and ignored.
-func ParseAttributes(raw []byte, a *Asset) error {
-	var at Attributes
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&at); err != nil {
-		return err
-	}
-	return at.apply(a)
-}
-
+// apply sets an asset's fields from the contract's attributes, checking
+// what the types alone cannot (class, issue counts). Server-computed members
+// (name, total_image_tags) are accepted and ignored.
 func (at *Attributes) apply(a *Asset) error {
 	a.Type = AssetTypeContainerImage
 	a.ClassRank = 3
