@@ -20,18 +20,21 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${ASSETS_SERVICES_DIR:-$repo/.services}
 pg_port=${ASSETS_PG_PORT:-55432}
 es_port=${ASSETS_ES_PORT:-59200}
+pg_db=${ASSETS_PG_DATABASE:-assets}
 es_version=${ASSETS_ES_VERSION:-8.19.9}
 es_heap=${ASSETS_ES_HEAP:-1g}
 svc_user=${ASSETS_SERVICES_USER:-assets-svc}
-database_url="postgres://assets@127.0.0.1:$pg_port/assets?sslmode=disable"
+database_url="postgres://assets@127.0.0.1:$pg_port/$pg_db?sslmode=disable"
 elasticsearch_url="http://127.0.0.1:$es_port"
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
 
+# print_env prints export lines, so that eval "$(scripts/services.sh env)"
+# sets the variables for the commands a shell runs next.
 print_env() {
-	printf 'ASSETS_DATABASE_URL=%s\n' "$database_url"
-	printf 'ASSETS_ELASTICSEARCH_URL=%s\n' "$elasticsearch_url"
+	printf 'export ASSETS_DATABASE_URL=%s\n' "$database_url"
+	printf 'export ASSETS_ELASTICSEARCH_URL=%s\n' "$elasticsearch_url"
 }
 
 docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
@@ -78,7 +81,7 @@ ensure_postgres_installed() {
 }
 
 start_postgres() {
-	pg_up && { log "PostgreSQL already answers on port $pg_port"; return 0; }
+	pg_up && { log "PostgreSQL already answers on port $pg_port"; ensure_database; return 0; }
 	ensure_postgres_installed
 	local bin data logf
 	bin=$(pg_bin)
@@ -106,11 +109,19 @@ CONF
 	touch "$logf" && chown "$svc_user" "$logf" 2>/dev/null || true
 	as_user "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 60 start >/dev/null \
 		|| die "PostgreSQL did not start; see $logf"
-	as_user "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U assets -d postgres -tAc \
-		"SELECT 1 FROM pg_database WHERE datname = 'assets'" | grep -q 1 \
-		|| as_user "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U assets assets \
-		|| die "could not create the assets database; see $logf"
+	ensure_database
 	log "PostgreSQL is up on port $pg_port (log: $logf)"
+}
+
+# ensure_database creates the database ASSETS_PG_DATABASE names (default
+# assets) when it is missing.
+ensure_database() {
+	local bin
+	bin=$(pg_bin)
+	as_user "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U assets -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = '$pg_db'" | grep -q 1 \
+		|| as_user "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U assets "$pg_db" \
+		|| die "could not create the database $pg_db; see $dir/postgres.log"
 }
 
 java_home() {
