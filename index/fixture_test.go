@@ -214,3 +214,15 @@ func newFixture(t testing.TB) *fixture {
 	loadAssets(t, c, assets)
 	return &fixture{c: c, assets: assets, ids: ids}
 }
+
+// tenantAssets are the fixture's assets of one tenant that pass filter
+// (all of them when filter is nil).
+func (f *fixture) tenantAssets(tenant string, filter func(*store.Asset) bool) []*store.Asset {
+	var out []*store.Asset
+	for _, a := range f.assets {
+		if a.TenantID == tenant && (filter == nil || filter(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

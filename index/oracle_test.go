@@ -266,6 +266,7 @@ func idsOf(as []*store.Asset) []string {
 }
 
 func TestOracleFilters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	cat := NewCatalogue()
 	for _, tc := range oracleCases(f) {
@@ -308,6 +309,7 @@ func diff(a, b []string) []string {
 }
 
 func TestOracleScopes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	check := func(s Scope, want func(a *store.Asset) bool) {
@@ -435,6 +437,7 @@ func oracleSort(as []*store.Asset, s SortField) {
 }
 
 func TestOracleSort(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tenant := f.ids.tenants[1]
 	var mine []*store.Asset
@@ -457,6 +460,7 @@ func TestOracleSort(t *testing.T) {
 }
 
 func TestOraclePaging(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	tenant := f.ids.tenants[2]
@@ -539,6 +543,7 @@ func TestOraclePaging(t *testing.T) {
 }
 
 func TestSearchPIT(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	pit, err := f.c.OpenPIT(ctx, time.Minute)
