@@ -11,6 +11,9 @@ import (
 	"github.com/openinventory/assets/store"
 )
 
+// TestFilterValues checks every kind of filter field against values
+// computed from the fixture. It is long because it is a list of cases on
+// one loaded fixture, sharing the paging and comparison helpers above them.
 func TestFilterValues(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -42,7 +42,8 @@ func randTime(r *rand.Rand) time.Time {
 	return base.Add(time.Duration(r.Int64N(120*24*3600*1000)) * time.Millisecond)
 }
 
-// synthAssets builds n varied assets deterministically.
+// synthAssets builds n varied assets deterministically. It is long because
+// it sets every asset field in turn, each with its own distribution.
 func synthAssets(n int, seed uint64) ([]*store.Asset, scopeIDs) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	ids := scopeIDs{groups: map[string][]string{}, orgs: map[string][]string{}}

@@ -106,6 +106,9 @@ func TestGroupValuesCounts(t *testing.T) {
 	}
 }
 
+// TestGroupValuesMeta checks every meta field and mode against sums and
+// picks computed from the fixture. It is long because each field's oracle
+// is a few lines inside one loop over the values of one request.
 func TestGroupValuesMeta(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -83,7 +83,7 @@ type oracleCase struct {
 }
 
 // oracleCases are filters with predicates written independently of the
-// translation.
+// translation. It is long because it is a table, one case a line or two.
 func oracleCases(f *fixture) []oracleCase {
 	a5 := f.assets[5]
 	var withBuilt *store.Asset
@@ -459,6 +459,10 @@ func TestOracleSort(t *testing.T) {
 	}
 }
 
+// TestOraclePaging pages forward, then backward, through a two-key sort
+// and compares both walks with the oracle's order. It is just over 80
+// lines: the backward walk starts from the forward walk's last page, so
+// the two stay in one test.
 func TestOraclePaging(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
