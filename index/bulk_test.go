@@ -24,6 +24,7 @@ func getVersion(t *testing.T, c *Client, index, id string) int64 {
 }
 
 func TestWriteExternalVersions(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t)
 	ctx := context.Background()
 	assets, _ := synthAssets(2, 3)
@@ -80,6 +81,7 @@ func TestWriteExternalVersions(t *testing.T) {
 }
 
 func TestWriteTargetsAndItemErrors(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t)
 	ctx := context.Background()
 	second := c.NewIndexName()
@@ -132,6 +134,7 @@ func TestWriteTargetsAndItemErrors(t *testing.T) {
 }
 
 func TestBulkLoader(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t)
 	ctx := context.Background()
 	name := c.NewIndexName()

@@ -3,6 +3,8 @@ package index
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/openinventory/assets/rsql"
@@ -117,7 +119,7 @@ func newCatalogue() *Catalogue {
 	typ := str("type", "type", "type", "type")
 	typ.FieldType, typ.Enum = rsql.TypeEnum, []string{store.AssetTypeContainerImage}
 	class := str("class", "class", "class", "class")
-	class.FieldType, class.Enum = rsql.TypeEnum, []string{"A", "B", "C", "D"}
+	class.FieldType, class.Enum = rsql.TypeEnum, classNames()
 	filters := []FilterField{
 		{Name: "q", Type: "string", FieldType: rsql.TypeText, Operators: []rsql.Operator{rsql.OpEqual}, kind: kindText},
 		str("id", "id", "id", "id"),
@@ -155,7 +157,7 @@ func newCatalogue() *Catalogue {
 		sort("created_at"), sort("updated_at"), sort("type"), sort("class", "class_rank"),
 		sort("registry"), sort("repository"), sort("name"), sort("url"), sort("scm"),
 		sort("risk_score"),
-		sort("issues", "issues.critical", "issues.high", "issues.medium", "issues.low"),
+		sort(MetaIssues, issueSortFields()...),
 		sort("built_at"), sort("last_scan"), sort("last_seen_at"),
 	}
 
@@ -261,4 +263,120 @@ func (c *Catalogue) GroupByName(name string) (GroupField, bool) {
 		}
 	}
 	return GroupField{}, false
+}
+
+// The domain facts below have their one home here; the api package reads
+// them rather than repeating them.
+
+// Page sizes of the paged reads (the contract's limit parameter): the API
+// accepts MinLimit to MaxLimit; a request without one gets DefaultLimit,
+// and so does an index request with Limit zero.
+const (
+	DefaultLimit = 10
+	MinLimit     = 10
+	MaxLimit     = 100
+)
+
+// limitOr is the page size of a request's Limit.
+func limitOr(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return limit
+}
+
+// classNames are the class display names A..D in rank order (rank 1 is A);
+// their home is store.ClassNames.
+func classNames() []string { return slices.Clone(store.ClassNames[1:]) }
+
+// Meta field names of group values (the contract's meta_fields).
+const (
+	MetaCount      = "count"
+	MetaLastSeenAt = "last_seen_at"
+	MetaUpdatedAt  = "updated_at"
+	MetaRiskScore  = "risk_score"
+	MetaIssues     = "issues"
+	MetaLabels     = "labels"
+	MetaTags       = "tags"
+	MetaBuiltAt    = "built_at"
+	MetaAll        = "all" // every meta field
+)
+
+// MaxMetaTerms caps labels and tags in one group value (the contract's
+// 1000).
+const MaxMetaTerms = 1000
+
+// Aggregate modes of a meta field over the assets of a group value (the
+// contract's aggregate[FIELD] values). first and last take the field from
+// the one asset with the earliest / latest updated_at (ties by id).
+const (
+	ModeMax     = "max"
+	ModeMin     = "min"
+	ModeFirst   = "first"
+	ModeLast    = "last"
+	ModeSum     = "sum"
+	DefaultMode = ModeLast // when a request names no mode
+)
+
+// metaModes lists, per meta field, the aggregate modes it accepts.
+var metaModes = map[string][]string{
+	MetaLastSeenAt: {ModeMax, ModeMin, ModeFirst, ModeLast},
+	MetaUpdatedAt:  {ModeMax, ModeMin, ModeFirst, ModeLast},
+	MetaBuiltAt:    {ModeMax, ModeMin, ModeFirst, ModeLast},
+	MetaRiskScore:  {ModeMax, ModeMin, ModeFirst, ModeLast, ModeSum},
+	MetaIssues:     {ModeFirst, ModeLast, ModeSum},
+	MetaLabels:     {ModeFirst, ModeLast, ModeSum},
+	MetaTags:       {ModeFirst, ModeLast, ModeSum},
+}
+
+// metaOrder is the order of meta fields for "all" and for output.
+var metaOrder = []string{MetaCount, MetaLastSeenAt, MetaUpdatedAt, MetaRiskScore, MetaIssues, MetaLabels, MetaTags, MetaBuiltAt}
+
+// MetaModes returns the aggregate modes a meta field accepts; none for
+// count and unknown fields.
+func MetaModes(field string) []string { return slices.Clone(metaModes[field]) }
+
+// MetaFields returns the contract's meta_fields values: every meta field
+// in output order, then MetaAll.
+func MetaFields() []string { return append(slices.Clone(metaOrder), MetaAll) }
+
+// AggregatedMetaFields returns the meta fields that take an aggregate
+// mode, sorted by name.
+func AggregatedMetaFields() []string { return slices.Sorted(maps.Keys(metaModes)) }
+
+// GroupSortValue sorts group values by the value itself.
+const GroupSortValue = "value"
+
+// GroupSortFields are the sort keys of group values.
+var GroupSortFields = []string{GroupSortValue, MetaCount, MetaLastSeenAt, MetaUpdatedAt, MetaRiskScore, MetaBuiltAt, MetaIssues}
+
+// severities are the issue severities, most severe first. This is the one
+// statement of the rule "issues sorts by four keys": the counts by
+// severity in this order, both for lists (issueSortFields) and for group
+// values (groupSortWidth, IssueTotals.bySeverity).
+var severities = []string{"critical", "high", "medium", "low"}
+
+// Severities returns the issue severities, most severe first.
+func Severities() []string { return slices.Clone(severities) }
+
+// issueSortFields are the document fields the issues sort reads.
+func issueSortFields() []string {
+	out := make([]string, len(severities))
+	for i, s := range severities {
+		out[i] = "issues." + s
+	}
+	return out
+}
+
+// groupSortWidth is how many numbers a group sort key puts in a value's
+// sort tuple: none for the value itself (compared as text), one per
+// severity for issues, one otherwise.
+func groupSortWidth(name string) int {
+	switch name {
+	case GroupSortValue:
+		return 0
+	case MetaIssues:
+		return len(severities)
+	}
+	return 1
 }

@@ -42,7 +42,8 @@ func randTime(r *rand.Rand) time.Time {
 	return base.Add(time.Duration(r.Int64N(120*24*3600*1000)) * time.Millisecond)
 }
 
-// synthAssets builds n varied assets deterministically.
+// synthAssets builds n varied assets deterministically. It is long because
+// it sets every asset field in turn, each with its own distribution.
 func synthAssets(n int, seed uint64) ([]*store.Asset, scopeIDs) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	ids := scopeIDs{groups: map[string][]string{}, orgs: map[string][]string{}}
@@ -213,4 +214,16 @@ func newFixture(t testing.TB) *fixture {
 	assets, ids := synthAssets(450, 7)
 	loadAssets(t, c, assets)
 	return &fixture{c: c, assets: assets, ids: ids}
+}
+
+// tenantAssets are the fixture's assets of one tenant that pass filter
+// (all of them when filter is nil).
+func (f *fixture) tenantAssets(tenant string, filter func(*store.Asset) bool) []*store.Asset {
+	var out []*store.Asset
+	for _, a := range f.assets {
+		if a.TenantID == tenant && (filter == nil || filter(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestIndexLifecycle(t *testing.T) {
+	t.Parallel()
 	es, prefix := testenv.Elasticsearch(t)
 	c := New(es, prefix)
 	ctx := context.Background()

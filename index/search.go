@@ -73,7 +73,7 @@ type SearchRequest struct {
 	Scope  Scope
 	Filter rsql.Node // nil: everything in scope
 	Sort   []SortField
-	Limit  int // page size; 10 when zero
+	Limit  int // page size; DefaultLimit when zero
 	// At most one of SearchAfter / SearchBefore: the sort values of the
 	// last (first) hit of the previous (next) page, as returned in
 	// SearchResult.Sort. Decode them from cursors with json.Decoder.UseNumber:
@@ -146,62 +146,56 @@ func keepAlive(d time.Duration) string {
 	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 }
 
-// SearchBody returns the request Search sends for r: the path (the alias's
-// _search, or _search alone with a point in time) and the body. The body
-// asks for r.Limit+1 hits: the extra one tells whether another page
-// follows. It lets a caller (the benchmark) send the identical query
-// straight to Elasticsearch.
-func (c *Client) SearchBody(r SearchRequest) (path string, body Query, err error) {
+// request is the request Search sends for r (see Diagnose): the alias's
+// _search, or _search alone with a point in time. The body asks for one
+// hit more than the page: the extra one tells whether another page
+// follows.
+func (r SearchRequest) request(alias string) (Request, error) {
 	if r.SearchAfter != nil && r.SearchBefore != nil {
-		return "", nil, invalidf("both search_after and search_before")
+		return Request{}, invalidf("both search_after and search_before")
 	}
 	query, err := scopedQuery(r.Scope, r.Filter)
 	if err != nil {
-		return "", nil, err
+		return Request{}, err
 	}
-	body = Query{"query": query, "track_total_hits": r.Count != CountNone}
+	body := Query{"query": query, "track_total_hits": r.Count != CountNone}
 	if r.Count == CountOnly {
 		body["size"] = 0
 	} else {
 		backward := r.SearchBefore != nil
 		sort, err := esSort(r.Sort, backward)
 		if err != nil {
-			return "", nil, err
+			return Request{}, err
 		}
 		body["sort"] = sort
-		body["size"] = searchLimit(r) + 1 // one more tells whether there is more
+		body["size"] = limitOr(r.Limit) + 1
 		if backward {
 			body["search_after"] = r.SearchBefore
 		} else if r.SearchAfter != nil {
 			body["search_after"] = r.SearchAfter
 		}
 	}
-	path = "/" + c.alias + "/_search"
+	path := searchPath(alias)
 	if r.PIT != "" {
 		body["pit"] = Query{"id": r.PIT, "keep_alive": keepAlive(r.KeepAlive)}
 		path = "/_search"
 	}
-	return path, body, nil
+	return Request{Method: http.MethodPost, Path: path, Body: body}, nil
 }
 
-// searchLimit is the page size of r.
-func searchLimit(r SearchRequest) int {
-	if r.Limit <= 0 {
-		return 10
-	}
-	return r.Limit
-}
+// searchPath is the _search endpoint of an alias.
+func searchPath(alias string) string { return "/" + alias + "/_search" }
 
 // Search returns one page of assets in scope matching the filter.
 func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
-	path, body, err := c.SearchBody(r)
+	req, err := r.request(c.alias)
 	if err != nil {
 		return nil, err
 	}
-	limit := searchLimit(r)
+	limit := limitOr(r.Limit)
 	backward := r.SearchBefore != nil
 	var res searchResponse
-	if err := c.do(ctx, http.MethodPost, path, body, &res); err != nil {
+	if err := c.do(ctx, req.Method, req.Path, req.Body, &res); err != nil {
 		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
 	}
 	out := &SearchResult{PIT: res.PITID}

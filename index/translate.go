@@ -23,16 +23,6 @@ func Translate(n rsql.Node) (Query, error) {
 	return defaultCatalogue.translate(n)
 }
 
-// Explain shows what a filter becomes, for `assets rsql explain`:
-// {"ast": ..., "elasticsearch": ...}.
-func Explain(n rsql.Node) (map[string]any, error) {
-	q, err := Translate(n)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ast": n, "elasticsearch": q}, nil
-}
-
 // qFields are searched by q: labels, tag keys and values, registry,
 // repository, name, digests and image tags (all lowercase-normalised).
 var qFields = []string{

@@ -67,12 +67,12 @@ func (r *runner) searchRequest(filter, sort string, limit int) (index.SearchRequ
 
 // directSearch is the body of that request, encoded once.
 func (r *runner) directSearch(req index.SearchRequest) (string, []byte, error) {
-	path, body, err := r.idx.SearchBody(req)
+	es, err := r.idx.Diagnose(req)
 	if err != nil {
 		return "", nil, err
 	}
-	raw, err := json.Marshal(body)
-	return path, raw, err
+	raw, err := json.Marshal(es.Body)
+	return es.Path, raw, err
 }
 
 // apiSide is a GET of one API URL.
@@ -367,13 +367,14 @@ func (r *runner) measureGroupValues(ctx context.Context) error {
 		apiURL := r.api.url("/groups/"+g.ID+"/values", url.Values{
 			"filter": {facetFilter}, "sort": {"-count"}, "meta_fields": {"count"}, "limit": {"10"},
 		})
-		path, body, err := r.idx.GroupValuesBody(index.GroupValuesRequest{
+		es, err := r.idx.Diagnose(index.GroupValuesRequest{
 			Scope: index.Scope{TenantID: r.data.tenantID}, Field: field, Filter: filter,
 			Sort: []index.SortField{{Name: "count", Desc: true}}, Limit: 10,
 		})
 		if err != nil {
 			return err
 		}
+		path, body := es.Path, es.Body
 		first, err := json.Marshal(body)
 		if err != nil {
 			return err

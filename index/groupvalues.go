@@ -1,0 +1,342 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/openinventory/assets/rsql"
+)
+
+// GroupValuesRequest asks for the values of one group field.
+type GroupValuesRequest struct {
+	Scope  Scope
+	Field  string    // group field name (see Catalogue.GroupByID)
+	Filter rsql.Node // which assets are aggregated; may be nil
+	// Meta lists meta fields to return (count, last_seen_at, ..., all);
+	// empty means no meta. Aggregate overrides a field's mode.
+	Meta      []string
+	Aggregate map[string]string
+	// Sort keys from GroupSortFields; count ascending when empty; ties
+	// are always broken by value ascending.
+	Sort  []SortField
+	Limit int // DefaultLimit when zero
+	// After / Before: the Cursor of the last / first value of the
+	// neighbouring page. At most one.
+	After, Before string
+}
+
+// GroupValue is one facet value.
+type GroupValue struct {
+	Value  string
+	Cursor string     // opaque position for GroupValuesRequest.After/Before
+	Meta   *GroupMeta // nil unless meta fields were requested
+}
+
+// GroupValuesResult is one page of group values.
+type GroupValuesResult struct {
+	Values              []GroupValue
+	HasBefore, HasAfter bool
+}
+
+// groupPlan is a checked GroupValuesRequest: what to collect and how to
+// sort and show it.
+type groupPlan struct {
+	group    GroupField
+	spec     metaSpec // meta fields of the page
+	fields   []string // the same, in output order
+	sort     []SortField
+	sortSpec metaSpec  // meta fields the sort needs in every bucket
+	collect  composite // every value, with sortSpec
+	nkeys    int       // length of a sort tuple
+	limit    int
+	wantMeta bool
+}
+
+func (r *GroupValuesRequest) plan() (*groupPlan, error) {
+	g, ok := defaultCatalogue.GroupByName(r.Field)
+	if !ok {
+		return nil, invalidf("unknown group field %q", r.Field)
+	}
+	if r.After != "" && r.Before != "" {
+		return nil, invalidf("both after and before")
+	}
+	spec, fields, err := r.metaSpec()
+	if err != nil {
+		return nil, err
+	}
+	sort, sortSpec, nkeys, err := r.sortSpec()
+	if err != nil {
+		return nil, err
+	}
+	query, err := scopedQuery(r.Scope, r.Filter)
+	if err != nil {
+		return nil, err
+	}
+	p := &groupPlan{group: g, spec: spec, fields: fields, sort: sort, sortSpec: sortSpec, nkeys: nkeys,
+		limit: limitOr(r.Limit), wantMeta: len(fields) > 0}
+	p.collect = composite{field: g.esField, query: query, size: compositePageSize(sortSpec)}
+	if len(sortSpec) > 0 {
+		p.collect.aggs = sortSpec.aggs()
+	}
+	return p, nil
+}
+
+// request is the first request GroupValues sends for r (see Diagnose).
+func (r GroupValuesRequest) request(alias string) (Request, error) {
+	p, err := r.plan()
+	if err != nil {
+		return Request{}, err
+	}
+	return p.collect.first(alias), nil
+}
+
+// sortSpec is the request's sort (count ascending when empty), the meta
+// fields that sort needs in every bucket, and the length of a sort tuple.
+func (r *GroupValuesRequest) sortSpec() ([]SortField, metaSpec, int, error) {
+	sort := r.Sort
+	if len(sort) == 0 {
+		sort = []SortField{{Name: MetaCount}}
+	}
+	spec := metaSpec{}
+	nkeys := 0
+	for _, s := range sort {
+		if !slices.Contains(GroupSortFields, s.Name) {
+			return nil, nil, 0, invalidf("unknown group values sort field %q", s.Name)
+		}
+		if s.Name != GroupSortValue && s.Name != MetaCount {
+			spec[s.Name] = r.mode(s.Name)
+		}
+		nkeys += groupSortWidth(s.Name)
+	}
+	return sort, spec, nkeys, nil
+}
+
+// compositePageSize is smaller when every bucket computes sort keys.
+func compositePageSize(spec metaSpec) int {
+	if len(spec) > 0 {
+		return 500
+	}
+	return 2000
+}
+
+// display is how a value is shown: key:value for pairs.
+func (p *groupPlan) display(raw string) string {
+	if p.group.pair {
+		k, v := splitPair(raw)
+		return k + ":" + v
+	}
+	return raw
+}
+
+// GroupValues returns one page of the values of a group field in scope,
+// with exact counts and the requested meta fields. It collects every value
+// (composite aggregation, with only what the sort needs), sorts in Go, and
+// computes the meta fields for the page's values alone.
+func (c *Client) GroupValues(ctx context.Context, r GroupValuesRequest) (*GroupValuesResult, error) {
+	p, err := r.plan()
+	if err != nil {
+		return nil, err
+	}
+	all, err := c.collectGroups(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, r.Field, err)
+	}
+	for i := range all {
+		all[i].computeSortKeys(p.sort)
+	}
+	slices.SortFunc(all, func(a, b bucket) int {
+		return compareGroup(p.sort, a.sortKeys, p.display(a.key), b.sortKeys, p.display(b.key))
+	})
+	start, end, err := p.window(all, r.After, r.Before)
+	if err != nil {
+		return nil, err
+	}
+	out := &GroupValuesResult{HasBefore: start > 0, HasAfter: end < len(all)}
+	page := all[start:end]
+	if p.wantMeta && len(page) > 0 {
+		if err := c.groupMeta(ctx, p.group.esField, p.collect.query, p.spec, page); err != nil {
+			return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, r.Field, err)
+		}
+	}
+	out.Values = make([]GroupValue, len(page))
+	for i := range page {
+		b := &page[i]
+		gv := GroupValue{Value: p.display(b.key), Cursor: encodeGroupCursor(b.sortKeys, p.display(b.key))}
+		if p.wantMeta {
+			m := b.meta
+			m.Fields = p.fields
+			gv.Meta = &m
+		}
+		out.Values[i] = gv
+	}
+	return out, nil
+}
+
+// window is the page of the sorted values: the first limit, those after
+// the cursor after, or those before the cursor before.
+func (p *groupPlan) window(all []bucket, after, before string) (start, end int, err error) {
+	// side is where a value lies from the cursor: -1 before, 1 after;
+	// the cursor's own value counts as before (strict) or after.
+	side := func(cursor string, strict bool) (int, error) {
+		keys, v, err := decodeGroupCursor(cursor, p.nkeys)
+		if err != nil {
+			return 0, err
+		}
+		i, _ := slices.BinarySearchFunc(all, 0, func(b bucket, _ int) int {
+			c := compareGroup(p.sort, b.sortKeys, p.display(b.key), keys, v)
+			if c < 0 || c == 0 && !strict {
+				return -1
+			}
+			return 1
+		})
+		return i, nil
+	}
+	switch {
+	case after != "":
+		start, err = side(after, false)
+		return start, min(start+p.limit, len(all)), err
+	case before != "":
+		end, err = side(before, true)
+		return max(end-p.limit, 0), end, err
+	}
+	return 0, min(p.limit, len(all)), nil
+}
+
+// collectGroups pages the composite aggregation over every value,
+// computing the sort's meta fields in each bucket.
+func (c *Client) collectGroups(ctx context.Context, p *groupPlan) ([]bucket, error) {
+	var all []bucket
+	err := c.each(ctx, &p.collect, 0, func(raw json.RawMessage) (bool, error) {
+		b, err := decodeBucket(raw, true)
+		if err != nil {
+			return true, err
+		}
+		if err := b.readMeta(p.sortSpec); err != nil {
+			return true, err
+		}
+		b.subs = nil
+		all = append(all, b)
+		if len(all) > c.MaxGroupValues {
+			return true, fmt.Errorf("more than %d distinct values", c.MaxGroupValues)
+		}
+		return false, nil
+	})
+	return all, err
+}
+
+// computeSortKeys computes the bucket's sort tuple for the request's sort.
+func (b *bucket) computeSortKeys(sort []SortField) {
+	keys := b.sortKeys[:0]
+	nan := math.NaN()
+	for _, s := range sort {
+		switch s.Name {
+		case GroupSortValue:
+		case MetaCount:
+			keys = append(keys, float64(b.count))
+		case MetaLastSeenAt, MetaUpdatedAt, MetaBuiltAt:
+			if t := *b.meta.timeField(s.Name); t != nil {
+				keys = append(keys, float64(t.UnixMilli()))
+			} else {
+				keys = append(keys, nan)
+			}
+		case MetaRiskScore:
+			if b.meta.RiskScore != nil {
+				keys = append(keys, float64(*b.meta.RiskScore))
+			} else {
+				keys = append(keys, nan)
+			}
+		case MetaIssues:
+			for _, n := range b.meta.Issues.bySeverityOrNil() {
+				if n != nil {
+					keys = append(keys, float64(*n))
+				} else {
+					keys = append(keys, nan)
+				}
+			}
+		}
+	}
+	b.sortKeys = keys
+}
+
+// bySeverityOrNil is bySeverity, or as many nils when there are no totals.
+func (t *IssueTotals) bySeverityOrNil() []*int64 {
+	if t == nil {
+		return make([]*int64, len(severities))
+	}
+	return t.bySeverity()
+}
+
+// groupCursor is a group value's position: its sort tuple and value.
+type groupCursor struct {
+	Keys  []*float64 `json:"k"`
+	Value string     `json:"v"`
+}
+
+func encodeGroupCursor(keys []float64, value string) string {
+	c := groupCursor{Keys: make([]*float64, len(keys)), Value: value}
+	for i, k := range keys {
+		if !math.IsNaN(k) {
+			c.Keys[i] = &keys[i]
+		}
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+func decodeGroupCursor(s string, n int) ([]float64, string, error) {
+	var c groupCursor
+	if err := json.Unmarshal([]byte(s), &c); err != nil || len(c.Keys) != n {
+		return nil, "", invalidf("group values cursor does not belong to this sort")
+	}
+	keys := make([]float64, n)
+	for i, k := range c.Keys {
+		keys[i] = math.NaN()
+		if k != nil {
+			keys[i] = *k
+		}
+	}
+	return keys, c.Value, nil
+}
+
+// compareGroup orders by the sort keys (missing last in both directions),
+// then by value.
+func compareGroup(sort []SortField, ak []float64, av string, bk []float64, bv string) int {
+	i := 0
+	for _, s := range sort {
+		if s.Name == GroupSortValue {
+			if c := strings.Compare(av, bv); c != 0 {
+				return direct(c, s.Desc)
+			}
+			continue
+		}
+		for range groupSortWidth(s.Name) {
+			x, y := ak[i], bk[i]
+			i++
+			switch xn, yn := math.IsNaN(x), math.IsNaN(y); {
+			case xn && yn:
+				continue
+			case xn:
+				return 1
+			case yn:
+				return -1
+			}
+			if c := cmp.Compare(x, y); c != 0 {
+				return direct(c, s.Desc)
+			}
+		}
+	}
+	return strings.Compare(av, bv)
+}
+
+// direct is c in the direction of a sort key.
+func direct(c int, desc bool) int {
+	if desc {
+		return -c
+	}
+	return c
+}
