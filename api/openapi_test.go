@@ -206,7 +206,7 @@ func TestOpenAPIDescription(t *testing.T) {
 // TestOpenAPIBodiesMatchParsers checks the body schemas against the
 // parsers: a body the schema admits is accepted (or, naming another asset,
 // a 400 on /data/id), one it refuses is a 400, but for the rules JSON Schema cannot
-// state, listed as such.
+// state, listed as such. Most of its length is the table of bodies.
 func TestOpenAPIBodiesMatchParsers(t *testing.T) {
 	doc, _, _ := specOf(t)
 	single := doc.Components.Schemas["AssetPatchRequest"].Value
@@ -440,6 +440,7 @@ func TestOpenAPIQueryMatchesParsers(t *testing.T) {
 // TestDocumentedBehaviour checks the answers the description promises where
 // they used to differ from it.
 func TestDocumentedBehaviour(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	base := tenantPath(tenantA)
 	e.get("tenantA.read", base+v+"&starting_after=&ending_before=").must(t, http.StatusOK)
