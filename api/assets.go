@@ -7,21 +7,23 @@ import (
 	"strconv"
 
 	"github.com/go-fuego/fuego"
-	"github.com/google/uuid"
 
 	"github.com/openinventory/assets/store"
 )
 
-// begin authorizes a request for action and then checks its version, so an
-// unauthenticated caller learns nothing else first.
+// begin authorizes a request for action and then reports a bad version
+// (resolved once, by the outer middleware), so an unauthenticated caller
+// learns nothing else first.
 func (s *Server) begin(r *http.Request, action store.Action) (access, error) {
 	acc, err := s.authorize(r.Context(), r, action)
 	if err != nil {
 		return access{}, err
 	}
-	if _, verr := resolveVersion(r); verr != nil {
-		return access{}, verr
+	rs := stateOf(r.Context())
+	if rs.versionErr != nil {
+		return access{}, rs.versionErr
 	}
+	acc.version = rs.version
 	return acc, nil
 }
 
@@ -42,18 +44,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
-// assetID reads the asset_id path parameter.
-func assetID(r *http.Request) (string, error) {
-	v := r.PathValue("asset_id")
-	u, err := uuid.Parse(v)
-	if err != nil || len(v) != 36 {
-		return "", badParameter("asset_id", "The asset_id must be a UUID.")
-	}
-	return u.String(), nil
-}
-
-func assetSelf(acc access, id string, v versionInfo) string {
-	return scopePath(acc.scope) + "/inventory/assets/" + id + "?version=" + v.served
+// assetSelf is the self link of an asset in the scope and version of acc.
+func assetSelf(acc access, id string) string {
+	return scopePath(acc.scope) + "/inventory/assets/" + id + "?version=" + acc.version.served
 }
 
 // getAsset answers GET .../inventory/assets/{asset_id} from PostgreSQL, so
@@ -64,13 +57,13 @@ func (s *Server) getAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := assetID(r)
+	id, err := pathUUID(r, "asset_id")
 	if err != nil {
 		return nil, err
 	}
-	fields, ferr := parseFields(r, assetFields())
-	if ferr != nil {
-		return nil, ferr
+	fields, err := parseFields(r, assetFields())
+	if err != nil {
+		return nil, err
 	}
 	a, err := store.GetAssetInScope(r.Context(), s.pool, acc.scope, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -79,8 +72,7 @@ func (s *Server) getAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := stateOf(r.Context()).version
-	self := assetSelf(acc, id, v)
+	self := assetSelf(acc, id)
 	return &AssetDocument{Data: assetResource(a, self, fields), Links: &SelfLinks{Self: self}}, nil
 }
 
@@ -92,7 +84,7 @@ func (s *Server) updateAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := assetID(r)
+	id, err := pathUUID(r, "asset_id")
 	if err != nil {
 		return nil, err
 	}
@@ -100,22 +92,18 @@ func (s *Server) updateAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, perr := parsePatchDocument(body, id)
-	if perr != nil {
-		return nil, perr
+	p, err := parsePatchDocument(body, id)
+	if err != nil {
+		return nil, err
 	}
 	assets, err := store.UpdateAssets(r.Context(), s.pool, acc.scope, []store.Patch{p})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("The asset was not found.")
 	}
-	if e := limitError(err, "/data/attributes"); e != nil {
-		return nil, e
-	}
 	if err != nil {
-		return nil, err
+		return nil, limitError(err, "/data/attributes")
 	}
-	v := stateOf(r.Context()).version
-	self := assetSelf(acc, id, v)
+	self := assetSelf(acc, id)
 	return &AssetDocument{Data: assetResource(assets[0], self, nil), JSONAPI: &jsonapi10, Links: &SelfLinks{Self: self}}, nil
 }
 
@@ -130,21 +118,18 @@ func (s *Server) updateAssets(c fuego.ContextNoBody) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	patches, perr := parseBulkDocument(body)
-	if perr != nil {
-		return nil, perr
+	patches, err := parseBulkDocument(body)
+	if err != nil {
+		return nil, err
 	}
 	err = store.ApplyPatches(r.Context(), s.pool, acc.scope, patches)
 	var pe *store.PatchError
-	if errors.As(err, &pe) && errors.Is(err, store.ErrNotFound) {
-		return nil, &Error{Status: http.StatusNotFound, Detail: "The asset " + pe.ID + " was not found; nothing was updated.", Pointer: "/data/" + strconv.Itoa(pe.Index) + "/id"}
-	}
-	if errors.As(err, &pe) {
-		if e := limitError(err, "/data/"+strconv.Itoa(pe.Index)+"/attributes"); e != nil {
-			return nil, e
-		}
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &pe) && errors.Is(err, store.ErrNotFound):
+		return nil, &Error{Status: http.StatusNotFound, Detail: "The asset " + pe.ID + " was not found; nothing was updated.", Pointer: ptr(ptr("/data", pe.Index), "id")}
+	case errors.As(err, &pe):
+		return nil, limitError(err, ptr(ptr("/data", pe.Index), "attributes"))
+	case err != nil:
 		return nil, err
 	}
 	// The route's default status is 204, which has no body or type.
@@ -153,13 +138,13 @@ func (s *Server) updateAssets(c fuego.ContextNoBody) (any, error) {
 }
 
 // limitError turns an update that would exceed the label or tag limits into
-// a 400 pointing at the attribute; nil for any other error.
-func limitError(err error, attributes string) *Error {
+// a 400 pointing at the attribute; any other error stays as it is.
+func limitError(err error, attributes string) error {
 	switch {
 	case errors.Is(err, store.ErrTooManyLabels):
-		return badPointer(attributes+"/labels", "The update would leave the asset with more than %d labels; nothing was updated.", store.MaxLabels)
+		return badPointer(ptr(attributes, "labels"), "The update would leave the asset with more than %d labels; nothing was updated.", store.MaxLabels)
 	case errors.Is(err, store.ErrTooManyTags):
-		return badPointer(attributes+"/tags", "The update would leave the asset with more than %d tags; nothing was updated.", store.MaxTags)
+		return badPointer(ptr(attributes, "tags"), "The update would leave the asset with more than %d tags; nothing was updated.", store.MaxTags)
 	}
-	return nil
+	return err
 }

@@ -26,6 +26,7 @@ func fewAssets() string {
 }
 
 func TestGetAssetEveryScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(1)
 	for _, tc := range []struct{ token, path string }{
@@ -66,6 +67,7 @@ func TestGetAssetEveryScope(t *testing.T) {
 }
 
 func TestSparseFieldsets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	res := e.get("tenantA.read", tenantPath(tenantA)+"/"+testAssetID(1)+v+"&fields[container_images]=registry,labels").must(t, http.StatusOK)
 	a := attrs(res.doc["data"].(map[string]any))
@@ -83,6 +85,7 @@ func patchBody(id, attributes string) string {
 }
 
 func TestPatchAssetEveryScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(1)
 	for i, tc := range []struct{ token, path string }{
@@ -134,6 +137,7 @@ func TestPatchAssetEveryScope(t *testing.T) {
 }
 
 func TestPatchBadInputs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(1)
 	path := tenantPath(tenantA) + "/" + id + v
@@ -225,6 +229,7 @@ func bulkBody(n int, id func(i int) string, attributes string) string {
 }
 
 func TestBulkPatch(t *testing.T) {
+	t.Parallel()
 	var lines strings.Builder
 	for i := range 100 {
 		lines.WriteString(assetLine(testAssetID(100+i), tenantA, []string{orgA1}, nil))
@@ -274,6 +279,7 @@ func TestBulkPatch(t *testing.T) {
 }
 
 func TestConcurrentPatchesLoseNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(2)
 	path := tenantPath(tenantA) + "/" + id + v

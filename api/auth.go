@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/openinventory/assets/store"
 )
 
@@ -20,7 +18,7 @@ var scopeParams = [...]struct{ kind, param string }{
 
 // credentials extracts the secret of "Authorization: Token <key>" or
 // "Bearer <key>". Anything else is a 401.
-func credentials(r *http.Request) (string, *Error) {
+func credentials(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", unauthorized("Authentication is required: send Authorization: Token <key>.")
@@ -33,10 +31,12 @@ func credentials(r *http.Request) (string, *Error) {
 	return secret, nil
 }
 
-// access is what authorize established: who is calling and in which scope.
+// access is what begin established: who is calling, in which scope, and
+// the API version served.
 type access struct {
-	token *store.Token
-	scope store.Scope
+	token   *store.Token
+	scope   store.Scope
+	version versionInfo
 }
 
 // authorize authenticates the request and resolves the scope of its path.
@@ -47,9 +47,9 @@ type access struct {
 //     the same answer, so a token cannot probe other tenants;
 //   - a covered scope without the edit permission an update needs: 403.
 func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Action) (access, error) {
-	secret, aerr := credentials(r)
-	if aerr != nil {
-		return access{}, aerr
+	secret, err := credentials(r)
+	if err != nil {
+		return access{}, err
 	}
 	tok, err := store.Authenticate(ctx, s.pool, secret)
 	if errors.Is(err, store.ErrBadToken) {
@@ -60,12 +60,11 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 	}
 	kind, id := "", ""
 	for _, sp := range scopeParams {
-		if v := r.PathValue(sp.param); v != "" {
-			u, err := uuid.Parse(v)
-			if err != nil || len(v) != 36 {
-				return access{}, badParameter(sp.param, "The %s must be a UUID.", sp.param)
+		if r.PathValue(sp.param) != "" {
+			if id, err = pathUUID(r, sp.param); err != nil {
+				return access{}, err
 			}
-			kind, id = sp.kind, u.String()
+			kind = sp.kind
 			break
 		}
 	}

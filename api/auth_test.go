@@ -3,6 +3,7 @@ package api
 import "testing"
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(1)
 	body := patchBody(id, `{"labels":{"add":["m"]}}`)

@@ -93,11 +93,17 @@ func badRequest(detail string) *Error {
 }
 
 func badParameter(param, format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf(format, args...), Parameter: param}
+	return badInput(param, "", format, args...)
 }
 
 func badPointer(pointer, format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf(format, args...), Pointer: pointer}
+	return badInput("", pointer, format, args...)
+}
+
+// badInput is a 400 at a query parameter or (for values read from a body) a
+// JSON Pointer; parsers shared by both take the pair.
+func badInput(param, pointer, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf(format, args...), Parameter: param, Pointer: pointer}
 }
 
 func notFound(detail string) *Error {
@@ -120,10 +126,11 @@ func asError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if detail, ok := index.InvalidDetail(err); ok {
+		return &Error{Status: http.StatusBadRequest, Detail: detail, Cause: err}
+	}
 	var re *index.ResponseError
 	switch {
-	case errors.Is(err, index.ErrInvalidRequest):
-		return &Error{Status: http.StatusBadRequest, Detail: strings.TrimPrefix(err.Error(), index.ErrInvalidRequest.Error()+": "), Cause: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "The resource was not found.", Cause: err}
 	case errors.Is(err, context.DeadlineExceeded):

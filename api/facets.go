@@ -117,40 +117,27 @@ func valueID(fieldID string, parts ...string) string {
 	return uuid.NewSHA1(ns, []byte(strings.Join(parts, "\x1f"))).String()
 }
 
-func relatedValues(acc access, kind, id string, v versionInfo) *ValuesRelationship {
+func relatedValues(acc access, kind, id string) *ValuesRelationship {
 	rel := &ValuesRelationship{}
-	rel.Values.Links.Related = scopePath(acc.scope) + "/inventory/assets/" + kind + "/" + id + "/values?version=" + v.served
+	rel.Values.Links.Related = scopePath(acc.scope) + "/inventory/assets/" + kind + "/" + id + "/values?version=" + acc.version.served
 	return rel
 }
 
 // pageOfNames pages a static, ordered list of names with cursors that
-// carry the name.
-func pageOfNames(q url.Values, names []string, limit int, hash string) (start, end int, next, prev string, err *Error) {
-	pg, perr := parsePage(q, hash)
-	if perr != nil {
-		return 0, 0, "", "", perr
-	}
+// carry the name: names[start:end] is the page.
+func pageOfNames(pg page, names []string, limit int) (start, end int, links PaginationLinks) {
+	after, before := pg.ids()
 	start, end = 0, min(limit, len(names))
 	switch {
 	case pg.after != nil:
-		i := slices.Index(names, pg.after.ID)
+		i := slices.Index(names, after)
 		start, end = i+1, min(i+1+limit, len(names))
 	case pg.before != nil:
-		i := slices.Index(names, pg.before.ID)
-		if i < 0 {
-			i = 0
-		}
+		i := max(slices.Index(names, before), 0)
 		start, end = max(i-limit, 0), i
 	}
-	if end > start {
-		if end < len(names) {
-			next = encodeCursor(cursor{ID: names[end-1], Query: hash})
-		}
-		if start > 0 {
-			prev = encodeCursor(cursor{ID: names[start], Query: hash})
-		}
-	}
-	return start, end, next, prev, nil
+	links = pg.links(end-start, end < len(names), start > 0, idEdges(names[start:end], func(n string) string { return n }))
+	return start, end, links
 }
 
 func appliesTo(fieldTypes, wanted []string) bool {
@@ -169,13 +156,13 @@ func appliesTo(fieldTypes, wanted []string) bool {
 // asset_types and returns the page of them the cursors ask for.
 func fieldPage[F any](r *http.Request, kind string, all []F, name func(F) string, types func(F) []string) ([]F, PaginationLinks, error) {
 	q := r.URL.Query()
-	wanted, perr := parseAssetTypes(q)
-	if perr != nil {
-		return nil, PaginationLinks{}, perr
+	wanted, err := parseAssetTypes(q)
+	if err != nil {
+		return nil, PaginationLinks{}, err
 	}
-	limit, perr := parseLimit(q)
-	if perr != nil {
-		return nil, PaginationLinks{}, perr
+	limit, err := parseLimit(q)
+	if err != nil {
+		return nil, PaginationLinks{}, err
 	}
 	var fields []F
 	var names []string
@@ -185,11 +172,12 @@ func fieldPage[F any](r *http.Request, kind string, all []F, name func(F) string
 			names = append(names, name(f))
 		}
 	}
-	start, end, next, prev, perr := pageOfNames(q, names, limit, queryHash(kind, strings.Join(wanted, ",")))
-	if perr != nil {
-		return nil, PaginationLinks{}, perr
+	pg, err := parsePage(r, queryHash(kind, strings.Join(wanted, ",")))
+	if err != nil {
+		return nil, PaginationLinks{}, err
 	}
-	return fields[start:end], pageLinks(r, next, prev), nil
+	start, end, links := pageOfNames(pg, names, limit)
+	return fields[start:end], links, nil
 }
 
 // listGroupFields answers GET .../inventory/assets/groups.
@@ -204,13 +192,12 @@ func (s *Server) listGroupFields(c fuego.ContextNoBody) (*GroupFieldsDocument, e
 	if err != nil {
 		return nil, err
 	}
-	v := stateOf(r.Context()).version
 	doc := &GroupFieldsDocument{Data: []GroupFieldResource{}, Links: links}
 	for _, g := range page {
 		doc.Data = append(doc.Data, GroupFieldResource{
 			Type: "group_fields", ID: g.ID,
 			Attributes:    GroupFieldAttrs{Name: g.Name, AssetTypes: g.AssetTypes},
-			Relationships: relatedValues(acc, "groups", g.ID, v),
+			Relationships: relatedValues(acc, "groups", g.ID),
 		})
 	}
 	return doc, nil
@@ -228,26 +215,15 @@ func (s *Server) listFilterFields(c fuego.ContextNoBody) (*FilterFieldsDocument,
 	if err != nil {
 		return nil, err
 	}
-	v := stateOf(r.Context()).version
 	doc := &FilterFieldsDocument{Data: []FilterFieldResource{}, Links: links}
 	for _, f := range page {
 		res := FilterFieldResource{Type: "filter_fields", ID: f.ID, Attributes: FilterFieldAttrs{Name: f.Name, Type: f.Type, AssetTypes: f.AssetTypes}}
 		if f.Name != "q" { // free text has no values to suggest
-			res.Relationships = relatedValues(acc, "filters", f.ID, v)
+			res.Relationships = relatedValues(acc, "filters", f.ID)
 		}
 		doc.Data = append(doc.Data, res)
 	}
 	return doc, nil
-}
-
-// fieldID reads a field UUID path parameter.
-func fieldID(r *http.Request, param string) (string, *Error) {
-	v := r.PathValue(param)
-	u, err := uuid.Parse(v)
-	if err != nil || len(v) != 36 {
-		return "", badParameter(param, "The %s must be a UUID.", param)
-	}
-	return u.String(), nil
 }
 
 // groupValues answers GET .../inventory/assets/groups/{group_field_id}/values.
@@ -257,49 +233,17 @@ func (s *Server) groupValues(c fuego.ContextNoBody) (*GroupValuesDocument, error
 	if err != nil {
 		return nil, err
 	}
-	id, perr := fieldID(r, "group_field_id")
-	if perr != nil {
-		return nil, perr
+	id, err := pathUUID(r, "group_field_id")
+	if err != nil {
+		return nil, err
 	}
 	g, ok := index.NewCatalogue().GroupByID(id)
 	if !ok {
 		return nil, notFound("There is no group field with this id; list them at .../inventory/assets/groups.")
 	}
-	q := r.URL.Query()
-	types, perr := parseAssetTypes(q)
-	if perr != nil {
-		return nil, perr
-	}
-	if !appliesTo(g.AssetTypes, types) {
-		return nil, badParameter("asset_types", "The group field %s does not apply to these asset types.", g.Name)
-	}
-	req := index.GroupValuesRequest{Scope: indexScope(acc.scope), Field: g.Name}
-	if req.Filter, perr = parseFilter(q.Get("filter"), "filter", ""); perr != nil {
-		return nil, perr
-	}
-	isGroupSort := func(n string) bool { return slices.Contains(index.GroupSortFields, n) }
-	if req.Sort, perr = parseSort(q.Get("sort"), "sort", "", isGroupSort, index.GroupSortFields); perr != nil {
-		return nil, perr
-	}
-	if req.Limit, perr = parseLimit(q); perr != nil {
-		return nil, perr
-	}
-	if req.Meta, perr = parseMetaFields(q); perr != nil {
-		return nil, perr
-	}
-	if req.Aggregate, perr = parseAggregate(q); perr != nil {
-		return nil, perr
-	}
-	hash := queryHash("group_values", acc.scope.Kind, acc.scope.ID, g.ID, filterString(req.Filter), sortString(req.Sort), aggregateString(req.Aggregate))
-	pg, perr := parsePage(q, hash)
-	if perr != nil {
-		return nil, perr
-	}
-	if pg.after != nil {
-		req.After = pg.after.ID
-	}
-	if pg.before != nil {
-		req.Before = pg.before.ID
+	req, pg, err := parseGroupValues(r, acc, g)
+	if err != nil {
+		return nil, err
 	}
 	res, err := s.index.GroupValues(r.Context(), req)
 	if err != nil {
@@ -309,48 +253,64 @@ func (s *Server) groupValues(c fuego.ContextNoBody) (*GroupValuesDocument, error
 	for i, gv := range res.Values {
 		doc.Data[i] = GroupValueResource{Type: "group_values", ID: valueID(g.ID, gv.Value), Attributes: GroupValueAttrs{Value: gv.Value}, Meta: gv.Meta}
 	}
-	var next, prev string
-	if n := len(res.Values); n > 0 {
-		if res.HasAfter {
-			next = encodeCursor(cursor{ID: res.Values[n-1].Cursor, Query: hash})
-		}
-		if res.HasBefore {
-			prev = encodeCursor(cursor{ID: res.Values[0].Cursor, Query: hash})
-		}
-	}
-	doc.Links = pageLinks(r, next, prev)
+	doc.Links = pg.links(len(res.Values), res.HasAfter, res.HasBefore, idEdges(res.Values, func(v index.GroupValue) string { return v.Cursor }))
 	return doc, nil
 }
 
-// metaFieldNames are the contract's meta_fields values.
-func metaFieldNames() []string {
-	return []string{index.MetaCount, index.MetaLastSeenAt, index.MetaUpdatedAt, index.MetaRiskScore, index.MetaIssues,
-		index.MetaLabels, index.MetaTags, index.MetaBuiltAt, index.MetaAll}
+// parseGroupValues reads the parameters of group values of g: the index
+// request and its page.
+func parseGroupValues(r *http.Request, acc access, g index.GroupField) (index.GroupValuesRequest, page, error) {
+	q := r.URL.Query()
+	req := index.GroupValuesRequest{Scope: indexScope(acc.scope), Field: g.Name}
+	types, err := parseAssetTypes(q)
+	if err != nil {
+		return req, page{}, err
+	}
+	if !appliesTo(g.AssetTypes, types) {
+		return req, page{}, badParameter("asset_types", "The group field %s does not apply to these asset types.", g.Name)
+	}
+	if req.Filter, err = parseFilter(q.Get("filter"), "filter", ""); err != nil {
+		return req, page{}, err
+	}
+	if req.Sort, err = parseSort(q.Get("sort"), "sort", "", index.GroupSortFields); err != nil {
+		return req, page{}, err
+	}
+	if req.Limit, err = parseLimit(q); err != nil {
+		return req, page{}, err
+	}
+	if req.Meta, err = parseMetaFields(q); err != nil {
+		return req, page{}, err
+	}
+	if req.Aggregate, err = parseAggregate(q); err != nil {
+		return req, page{}, err
+	}
+	hash := queryHash("group_values", acc.scope.Kind, acc.scope.ID, g.ID, filterString(req.Filter), sortString(req.Sort), aggregateString(req.Aggregate))
+	pg, err := parsePage(r, hash)
+	if err != nil {
+		return req, page{}, err
+	}
+	req.After, req.Before = pg.ids()
+	return req, pg, nil
 }
 
-// parseMetaFields reads meta_fields: a comma list (or repeated parameter).
-func parseMetaFields(q url.Values) ([]string, *Error) {
+// parseMetaFields reads meta_fields: a comma list (or repeated parameter)
+// of index.MetaFields.
+func parseMetaFields(q url.Values) ([]string, error) {
 	var out []string
-	known := metaFieldNames()
-	for _, v := range q["meta_fields"] {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "" {
-				continue
-			}
-			if !slices.Contains(known, f) {
-				return nil, badParameter("meta_fields", "%q is not a meta field; use any of %s.", truncate(f, 40), strings.Join(known, ", "))
-			}
-			if !slices.Contains(out, f) {
-				out = append(out, f)
-			}
+	known := index.MetaFields()
+	for _, f := range listItems(q["meta_fields"]...) {
+		if !slices.Contains(known, f) {
+			return nil, badParameter("meta_fields", "%q is not a meta field; use any of %s.", truncate(f, 40), strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
 // parseAggregate reads aggregate[field]=mode parameters.
-func parseAggregate(q url.Values) (map[string]string, *Error) {
+func parseAggregate(q url.Values) (map[string]string, error) {
 	out := map[string]string{}
 	for k, vs := range q {
 		field, ok := strings.CutPrefix(k, "aggregate[")
@@ -360,7 +320,7 @@ func parseAggregate(q url.Values) (map[string]string, *Error) {
 		field, ok = strings.CutSuffix(field, "]")
 		modes := index.MetaModes(field)
 		if !ok || len(modes) == 0 {
-			return nil, badParameter(k, "%s is not an aggregate parameter; use aggregate[FIELD] with FIELD one of built_at, issues, labels, last_seen_at, risk_score, tags, updated_at.", truncate(k, 40))
+			return nil, badParameter(k, "%s is not an aggregate parameter; use aggregate[FIELD] with FIELD one of %s.", truncate(k, 40), strings.Join(index.AggregateFields(), ", "))
 		}
 		mode := vs[len(vs)-1]
 		if !slices.Contains(modes, mode) {
@@ -394,53 +354,17 @@ func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, err
 	if err != nil {
 		return nil, err
 	}
-	id, perr := fieldID(r, "filter_id")
-	if perr != nil {
-		return nil, perr
+	id, err := pathUUID(r, "filter_id")
+	if err != nil {
+		return nil, err
 	}
 	f, ok := index.NewCatalogue().FilterByID(id)
 	if !ok || f.Name == "q" {
 		return nil, notFound("There is no filter field with values for this id; list them at .../inventory/assets/filters.")
 	}
-	q := r.URL.Query()
-	req := index.FilterValuesRequest{Scope: indexScope(acc.scope), Field: f.Name, Q: q.Get("q"), Key: q.Get("key")}
-	// Characters, not bytes, as the documented maxLength counts.
-	if utf8.RuneCountInString(req.Q) > maxFilterQ {
-		return nil, badParameter("q", "q is at most %d characters.", maxFilterQ)
-	}
-	if q.Has("keys_only") {
-		// Only the two spellings of a documented boolean; strconv.ParseBool
-		// would also take 1, t, F and the like.
-		switch q.Get("keys_only") {
-		case "true":
-			req.KeysOnly = true
-		case "false":
-		default:
-			return nil, badParameter("keys_only", "keys_only must be true or false.")
-		}
-	}
-	if !f.Object() && req.KeysOnly {
-		return nil, badParameter("keys_only", "keys_only applies to object fields (tags, image_labels) only.")
-	}
-	if !f.Object() && q.Has("key") {
-		return nil, badParameter("key", "key applies to object fields (tags, image_labels) only.")
-	}
-	if req.KeysOnly && req.Key != "" {
-		return nil, badParameter("key", "Give keys_only or key, not both.")
-	}
-	if req.Limit, perr = parseLimit(q); perr != nil {
-		return nil, perr
-	}
-	hash := queryHash("filter_values", acc.scope.Kind, acc.scope.ID, f.ID, req.Q, strconv.FormatBool(req.KeysOnly), req.Key)
-	pg, perr := parsePage(q, hash)
-	if perr != nil {
-		return nil, perr
-	}
-	if pg.after != nil {
-		req.After = pg.after.ID
-	}
-	if pg.before != nil {
-		req.Before = pg.before.ID
+	req, pg, err := parseFilterValues(r, acc, f)
+	if err != nil {
+		return nil, err
 	}
 	res, err := s.index.FilterValues(r.Context(), req)
 	if err != nil {
@@ -450,15 +374,42 @@ func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, err
 	for i, fv := range res.Values {
 		doc.Data[i] = FilterValueResource{Type: "filter_values", ID: valueID(f.ID, fv.Key, fv.Value), Attributes: FilterValueAttrs{Key: fv.Key, Value: fv.Value}}
 	}
-	var next, prev string
-	if n := len(res.Values); n > 0 {
-		if res.HasAfter {
-			next = encodeCursor(cursor{ID: res.Values[n-1].Cursor, Query: hash})
-		}
-		if res.HasBefore {
-			prev = encodeCursor(cursor{ID: res.Values[0].Cursor, Query: hash})
+	doc.Links = pg.links(len(res.Values), res.HasAfter, res.HasBefore, idEdges(res.Values, func(v index.FilterValue) string { return v.Cursor }))
+	return doc, nil
+}
+
+// parseFilterValues reads the parameters of filter values of f: the index
+// request and its page.
+func parseFilterValues(r *http.Request, acc access, f index.FilterField) (index.FilterValuesRequest, page, error) {
+	q := r.URL.Query()
+	req := index.FilterValuesRequest{Scope: indexScope(acc.scope), Field: f.Name, Q: q.Get("q"), Key: q.Get("key")}
+	// Characters, not bytes, as the documented maxLength counts.
+	if utf8.RuneCountInString(req.Q) > maxFilterQ {
+		return req, page{}, badParameter("q", "q is at most %d characters.", maxFilterQ)
+	}
+	var err error
+	if q.Has("keys_only") {
+		if req.KeysOnly, err = parseBool(q, "keys_only"); err != nil {
+			return req, page{}, err
 		}
 	}
-	doc.Links = pageLinks(r, next, prev)
-	return doc, nil
+	if !f.Object() && req.KeysOnly {
+		return req, page{}, badParameter("keys_only", "keys_only applies to object fields (tags, image_labels) only.")
+	}
+	if !f.Object() && q.Has("key") {
+		return req, page{}, badParameter("key", "key applies to object fields (tags, image_labels) only.")
+	}
+	if req.KeysOnly && req.Key != "" {
+		return req, page{}, badParameter("key", "Give keys_only or key, not both.")
+	}
+	if req.Limit, err = parseLimit(q); err != nil {
+		return req, page{}, err
+	}
+	hash := queryHash("filter_values", acc.scope.Kind, acc.scope.ID, f.ID, req.Q, strconv.FormatBool(req.KeysOnly), req.Key)
+	pg, err := parsePage(r, hash)
+	if err != nil {
+		return req, page{}, err
+	}
+	req.After, req.Before = pg.ids()
+	return req, pg, nil
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/openinventory/assets/index"
 )
 
+// TestFacetsEveryScope walks the four facet operations at each scope over
+// one environment; it is long because the steps share that setup.
 func TestFacetsEveryScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, manyAssets(30)+fewAssets())
 	cat := index.NewCatalogue()
 	registry := mustGroupID(t, "registry")

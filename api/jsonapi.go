@@ -99,7 +99,7 @@ func assetFields() []string {
 }
 
 // parseFields reads fields[container_images]; nil means all attributes.
-func parseFields(r *http.Request, known []string) ([]string, *Error) {
+func parseFields(r *http.Request, known []string) ([]string, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if strings.HasPrefix(k, "fields[") && k != "fields[container_images]" {
@@ -110,17 +110,11 @@ func parseFields(r *http.Request, known []string) ([]string, *Error) {
 		return nil, nil
 	}
 	fields := []string{}
-	for _, v := range q["fields[container_images]"] {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "" {
-				continue
-			}
-			if !slices.Contains(known, f) {
-				return nil, badParameter("fields[container_images]", "%q is not an attribute of container_images; use any of %s.", truncate(f, 40), strings.Join(known, ", "))
-			}
-			fields = append(fields, f)
+	for _, f := range listItems(q["fields[container_images]"]...) {
+		if !slices.Contains(known, f) {
+			return nil, badParameter("fields[container_images]", "%q is not an attribute of container_images; use any of %s.", truncate(f, 40), strings.Join(known, ", "))
 		}
+		fields = append(fields, f)
 	}
 	return fields, nil
 }

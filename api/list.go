@@ -1,12 +1,10 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/go-fuego/fuego"
 
@@ -52,44 +50,39 @@ func (s *Server) listAssets(c fuego.ContextNoBody) (*AssetListDocument, error) {
 	}
 	q := r.URL.Query()
 	var lq listQuery
-	var perr *Error
-	if lq.filter, perr = parseFilter(q.Get("filter"), "filter", ""); perr != nil {
-		return nil, perr
+	if lq.filter, err = parseFilter(q.Get("filter"), "filter", ""); err != nil {
+		return nil, err
 	}
-	if lq.sort, perr = parseSort(q.Get("sort"), "sort", "", isAssetSort, assetSortNames()); perr != nil {
-		return nil, perr
+	if lq.sort, err = parseSort(q.Get("sort"), "sort", "", assetSortNames()); err != nil {
+		return nil, err
 	}
-	if lq.limit, perr = parseLimit(q); perr != nil {
-		return nil, perr
+	if lq.limit, err = parseLimit(q); err != nil {
+		return nil, err
 	}
 	if q.Has("meta_count") {
-		if lq.count, perr = parseMetaCount(q.Get("meta_count"), "meta_count", ""); perr != nil {
-			return nil, perr
+		if lq.count, err = parseMetaCount(q.Get("meta_count"), "meta_count", ""); err != nil {
+			return nil, err
 		}
 	}
-	if lq.fields, perr = parseFields(r, assetFields()); perr != nil {
-		return nil, perr
+	if lq.fields, err = parseFields(r, assetFields()); err != nil {
+		return nil, err
 	}
 	lq.hash = queryHash("list", acc.scope.Kind, acc.scope.ID, filterString(lq.filter), sortString(lq.sort))
-	return s.page(r.Context(), r, acc, lq)
+	return s.page(r, acc, lq)
 }
 
 // page runs one page of a list query and renders it with its links.
-func (s *Server) page(ctx context.Context, r *http.Request, acc access, lq listQuery) (*AssetListDocument, error) {
-	pg, perr := parsePage(r.URL.Query(), lq.hash)
-	if perr != nil {
-		return nil, perr
+func (s *Server) page(r *http.Request, acc access, lq listQuery) (*AssetListDocument, error) {
+	pg, err := parsePage(r, lq.hash)
+	if err != nil {
+		return nil, err
 	}
 	req := index.SearchRequest{
 		Scope: indexScope(acc.scope), Filter: lq.filter, Sort: lq.sort, Limit: lq.limit, Count: lq.count,
 		PIT: lq.pit, KeepAlive: s.cfg.SearchTTL,
 	}
-	if pg.after != nil {
-		req.SearchAfter = pg.after.Sort
-	}
-	if pg.before != nil {
-		req.SearchBefore = pg.before.Sort
-	}
+	req.SearchAfter, req.SearchBefore = pg.sortValues()
+	ctx := r.Context()
 	res, err := s.index.Search(ctx, req)
 	if err != nil && req.PIT != "" && isMissingPIT(err) {
 		// The point in time expired before the search did: page the live
@@ -100,21 +93,16 @@ func (s *Server) page(ctx context.Context, r *http.Request, acc access, lq listQ
 	if err != nil {
 		return nil, searchFailed(err)
 	}
-	v := stateOf(ctx).version
 	doc := &AssetListDocument{Data: make([]AssetResource, len(res.Assets))}
 	for i, a := range res.Assets {
-		doc.Data[i] = assetResource(a, assetSelf(acc, a.ID, v), lq.fields)
+		doc.Data[i] = assetResource(a, assetSelf(acc, a.ID), lq.fields)
 	}
-	var next, prev string
-	if len(res.Assets) > 0 {
-		if res.HasAfter {
-			next = encodeCursor(cursor{Sort: res.Last, ID: res.Assets[len(res.Assets)-1].ID, Query: lq.hash})
+	doc.Links = pg.links(len(res.Assets), res.HasAfter, res.HasBefore, func(last bool) cursor {
+		if last {
+			return cursor{Sort: res.Last, ID: res.Assets[len(res.Assets)-1].ID}
 		}
-		if res.HasBefore {
-			prev = encodeCursor(cursor{Sort: res.First, ID: res.Assets[0].ID, Query: lq.hash})
-		}
-	}
-	doc.Links = pageLinks(r, next, prev)
+		return cursor{Sort: res.First, ID: res.Assets[0].ID}
+	})
 	if res.Total != nil {
 		doc.Meta = &CountMeta{Count: *res.Total}
 	}
@@ -154,8 +142,31 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 			}
 		}
 	}
+	filter, sort, sq, err := parseSearchAttributes(attrs)
+	if err != nil {
+		return nil, err
+	}
+	if sq.PIT, err = s.index.OpenPIT(r.Context(), s.cfg.SearchTTL); err != nil {
+		return nil, searchFailed(err)
+	}
+	raw, err := json.Marshal(sq)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := store.CreateSearch(r.Context(), s.pool, acc.scope, acc.token.ID, filterString(filter), sortString(sort), raw, s.cfg.SearchTTL)
+	if err != nil {
+		return nil, err
+	}
+	loc := scopePath(acc.scope) + "/inventory/assets/searches/" + sr.ID + "/results?" + url.Values{"version": {acc.version.served}}.Encode()
+	c.SetHeader("Location", loc)
+	return &SearchCreatedDocument{JSONAPI: jsonapi10}, nil
+}
+
+// parseSearchAttributes checks the attributes of a search to store: its
+// filter and sort, and the rest it keeps (limit, meta_count).
+func parseSearchAttributes(attrs map[string]any) (rsql.Node, []index.SortField, storedQuery, error) {
 	const at = "/data/attributes"
-	str := func(name string) (string, *Error) {
+	str := func(name string) (string, error) {
 		v, ok := attrs[name]
 		if !ok {
 			return "", nil
@@ -166,77 +177,50 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 		}
 		return s, nil
 	}
-	filterText, perr := str("filter")
-	if perr != nil {
-		return nil, perr
+	var sq storedQuery
+	filterText, err := str("filter")
+	if err != nil {
+		return nil, nil, sq, err
 	}
-	filter, perr := parseFilter(filterText, "", ptr(at, "filter"))
-	if perr != nil {
-		return nil, perr
+	filter, err := parseFilter(filterText, "", ptr(at, "filter"))
+	if err != nil {
+		return nil, nil, sq, err
 	}
-	sortText, perr := str("sort")
-	if perr != nil {
-		return nil, perr
+	sortText, err := str("sort")
+	if err != nil {
+		return nil, nil, sq, err
 	}
-	sort, perr := parseSort(sortText, "", ptr(at, "sort"), isAssetSort, assetSortNames())
-	if perr != nil {
-		return nil, perr
+	sort, err := parseSort(sortText, "", ptr(at, "sort"), assetSortNames())
+	if err != nil {
+		return nil, nil, sq, err
 	}
-	mc, perr := str("meta_count")
-	if perr != nil {
-		return nil, perr
+	if sq.MetaCount, err = str("meta_count"); err != nil {
+		return nil, nil, sq, err
 	}
 	if _, ok := attrs["meta_count"]; ok {
-		if _, perr := parseMetaCount(mc, "", ptr(at, "meta_count")); perr != nil {
-			return nil, perr
+		if _, err := parseMetaCount(sq.MetaCount, "", ptr(at, "meta_count")); err != nil {
+			return nil, nil, sq, err
 		}
 	}
-	sq := storedQuery{MetaCount: mc}
 	if lv, ok := attrs["limit"]; ok {
 		n, _ := lv.(json.Number)
-		l, err := strconv.Atoi(string(n))
-		if err != nil || l < 10 || l > 100 {
-			return nil, badPointer(ptr(at, "limit"), "limit must be an integer from 10 to 100.")
+		if sq.Limit, err = parseLimitText(string(n), "", ptr(at, "limit")); err != nil {
+			return nil, nil, sq, err
 		}
-		sq.Limit = l
 	}
-	pit, err := s.index.OpenPIT(r.Context(), s.cfg.SearchTTL)
-	if err != nil {
-		return nil, searchFailed(err)
-	}
-	sq.PIT = pit
-	raw, err := json.Marshal(sq)
-	if err != nil {
-		return nil, err
-	}
-	sr, err := store.CreateSearch(r.Context(), s.pool, acc.scope, acc.token.ID, filterString(filter), sortString(sort), raw, s.cfg.SearchTTL)
-	if err != nil {
-		return nil, err
-	}
-	v := stateOf(r.Context()).version
-	loc := scopePath(acc.scope) + "/inventory/assets/searches/" + sr.ID + "/results?" + url.Values{"version": {v.served}}.Encode()
-	c.SetHeader("Location", loc)
-	return &SearchCreatedDocument{JSONAPI: jsonapi10}, nil
+	return filter, sort, sq, nil
 }
 
 // parseSearchDocument reads {"data":{"type":"searches","attributes":{...}}}
 // and returns the attributes.
 func parseSearchDocument(body []byte) (map[string]any, error) {
-	v, perr := decodeJSON(body)
-	if perr != nil {
-		return nil, perr
+	data, ok, err := documentData(body)
+	if err != nil || !ok {
+		return nil, err
 	}
-	doc, perr := object(v, "", "the document", "data")
-	if perr != nil {
-		return nil, perr
-	}
-	data, ok := doc["data"]
-	if !ok {
-		return nil, nil
-	}
-	d, perr := object(data, "/data", "data", "type", "attributes")
-	if perr != nil {
-		return nil, perr
+	d, err := object(data, "/data", "data", "type", "attributes")
+	if err != nil {
+		return nil, err
 	}
 	if t, ok := d["type"]; ok && t != "searches" {
 		return nil, badPointer("/data/type", "type must be searches.")
@@ -245,11 +229,7 @@ func parseSearchDocument(body []byte) (map[string]any, error) {
 	if !ok {
 		return nil, nil
 	}
-	attrs, perr := object(a, "/data/attributes", "the attributes of a search", "filter", "sort", "limit", "meta_count")
-	if perr != nil {
-		return nil, perr
-	}
-	return attrs, nil
+	return object(a, "/data/attributes", "the attributes of a search", "filter", "sort", "limit", "meta_count")
 }
 
 // searchResults answers GET .../searches/{search_id}/results: pages of the
@@ -272,32 +252,29 @@ func (s *Server) searchResults(c fuego.ContextNoBody) (*AssetListDocument, error
 		return nil, err
 	}
 	q := r.URL.Query()
-	var lq listQuery
-	var perr *Error
+	lq := listQuery{limit: sq.Limit, pit: sq.PIT}
 	// The stored filter was validated when the search was created.
-	if lq.filter, perr = parseFilter(sr.Filter, "filter", ""); perr != nil {
-		return nil, perr
+	if lq.filter, err = parseFilter(sr.Filter, "filter", ""); err != nil {
+		return nil, err
 	}
 	sortText := sr.Sort
 	if q.Has("sort") {
 		sortText = q.Get("sort")
 	}
-	if lq.sort, perr = parseSort(sortText, "sort", "", isAssetSort, assetSortNames()); perr != nil {
-		return nil, perr
+	if lq.sort, err = parseSort(sortText, "sort", "", assetSortNames()); err != nil {
+		return nil, err
 	}
-	lq.limit = sq.Limit
 	if q.Has("limit") || lq.limit == 0 {
-		if lq.limit, perr = parseLimit(q); perr != nil {
-			return nil, perr
+		if lq.limit, err = parseLimit(q); err != nil {
+			return nil, err
 		}
 	}
 	if sq.MetaCount != "" {
 		lq.count, _ = parseMetaCount(sq.MetaCount, "", "") // checked when stored
 	}
-	if lq.fields, perr = parseFields(r, assetFields()); perr != nil {
-		return nil, perr
+	if lq.fields, err = parseFields(r, assetFields()); err != nil {
+		return nil, err
 	}
-	lq.pit = sq.PIT
 	lq.hash = queryHash("search", sr.ID, sortString(lq.sort))
-	return s.page(r.Context(), r, acc, lq)
+	return s.page(r, acc, lq)
 }

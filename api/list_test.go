@@ -34,6 +34,7 @@ func manyAssets(n int) string {
 }
 
 func TestListEveryScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	for _, tc := range []struct {
 		token, path string
@@ -88,6 +89,7 @@ func TestListEveryScope(t *testing.T) {
 }
 
 func TestListBadInputs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	base := tenantPath(tenantA)
 	for _, tc := range []struct {
@@ -137,6 +139,7 @@ func TestListBadInputs(t *testing.T) {
 }
 
 func TestPagingForwardAndBackward(t *testing.T) {
+	t.Parallel()
 	const n = 250
 	e := newEnv(t, manyAssets(n))
 	for _, sort := range []string{"", "-created_at", "registry,-created_at"} {
@@ -200,6 +203,7 @@ func TestPagingForwardAndBackward(t *testing.T) {
 }
 
 func TestUpdateThenListShowsTheChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	id := testAssetID(2)
 	e.patch("groupA.edit", groupPath(groupA)+"/"+id+v, patchBody(id, `{"labels":{"add":["fresh"]},"tags":{"add":{"owner":"me"}}}`)).must(t, http.StatusOK)
@@ -211,6 +215,7 @@ func TestUpdateThenListShowsTheChange(t *testing.T) {
 }
 
 func TestSearches(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, manyAssets(30))
 	for _, base := range []string{tenantPath(tenantA), groupPath(groupA), orgPath(orgA1)} {
 		res := e.do(req{method: http.MethodPost, path: base + "/searches" + v, token: "tenantA.read",
@@ -263,6 +268,7 @@ func TestSearches(t *testing.T) {
 }
 
 func TestElasticsearchDownReadsFailWritesWork(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{"http://127.0.0.1:1"}, MaxRetries: 1})
 	if err != nil {
@@ -302,6 +308,7 @@ func mustGroupID(t *testing.T, name string) string {
 }
 
 func TestPostgresDownIsUnavailable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 	// A pool on a port nothing listens on stands for PostgreSQL restarting.
 	down, err := pgxpool.New(context.Background(), "postgres://assets@127.0.0.1:1/assets?connect_timeout=2")

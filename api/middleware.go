@@ -118,10 +118,9 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 				sw.Header().Set("snyk-version-requested", v)
 			}
 			sw.Header().Set("snyk-version-lifecycle-stage", versionStage)
-			info, verr := resolveVersion(r)
-			rs.version = info
-			if verr == nil {
-				sw.Header().Set("snyk-version-served", info.served)
+			rs.version, rs.versionErr = resolveVersion(r)
+			if rs.versionErr == nil {
+				sw.Header().Set("snyk-version-served", rs.version.served)
 			}
 			if allow, ok := collectionMethod(r.URL.Path); ok && r.Method != allow && (r.Method != http.MethodHead || allow != http.MethodGet) {
 				sw.Header().Set("Allow", allow)

@@ -116,7 +116,7 @@ func versionSchema() *openapi3.Schema {
 }
 
 func limitSchema() *openapi3.Schema {
-	return openapi3.NewIntegerSchema().WithMin(10).WithMax(100).WithDefault(10)
+	return openapi3.NewIntegerSchema().WithMin(minLimit).WithMax(maxLimit).WithDefault(defaultLimit)
 }
 
 func cursorSchema() *openapi3.Schema {
@@ -143,7 +143,7 @@ func stringEnum(values ...string) *openapi3.Schema {
 	return s
 }
 
-func metaCountSchema() *openapi3.Schema { return stringEnum("with", "only") }
+func metaCountSchema() *openapi3.Schema { return stringEnum(metaCountNames()...) }
 
 // Components: the request bodies (the contract's shapes, with the limits
 // the handlers enforce) and the meta of group values.
@@ -171,9 +171,13 @@ func labelArray(description string) *openapi3.Schema {
 // classSchema: display_name or rank (or both, naming the same class), and
 // locked.
 func classSchema() *openapi3.Schema {
+	ranks := make([]any, maxClassRank)
+	for i := range ranks {
+		ranks[i] = float64(i + 1) // float64, as JSON numbers decode
+	}
 	s := closed(map[string]*openapi3.SchemaRef{
-		"display_name": stringEnum(store.ClassNames[1:]...).NewRef(),
-		"rank":         openapi3.NewIntegerSchema().WithEnum(1.0, 2.0, 3.0, 4.0).NewRef(), // float64, as JSON numbers decode
+		"display_name": stringEnum(classNames()...).NewRef(),
+		"rank":         openapi3.NewIntegerSchema().WithEnum(ranks...).NewRef(),
 		"locked":       openapi3.NewBoolSchema().NewRef(),
 	})
 	s.Description = "The class, by display_name or rank (A is 1 ... D is 4); when both are given they must name the same class. " +
@@ -182,7 +186,7 @@ func classSchema() *openapi3.Schema {
 		return (&openapi3.Schema{Required: []string{name}, Not: (&openapi3.Schema{Required: []string{other}}).NewRef()}).NewRef()
 	}
 	s.AnyOf = openapi3.SchemaRefs{only("display_name", "rank"), only("rank", "display_name")}
-	for rank := int16(1); rank <= 4; rank++ {
+	for rank := int16(1); rank <= int16(maxClassRank); rank++ {
 		s.AnyOf = append(s.AnyOf, (&openapi3.Schema{Required: []string{"display_name", "rank"}, Properties: openapi3.Schemas{
 			"display_name": enumSchema(store.ClassNames[rank]).NewRef(),
 			"rank":         enumSchema(float64(rank)).NewRef(),

@@ -9,28 +9,62 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/rsql"
+	"github.com/openinventory/assets/store"
 )
 
 // Query parameters shared by the list, search and facet operations.
 
-// parseLimit reads limit (10..100, default 10).
-func parseLimit(q url.Values) (int, *Error) {
+// Page sizes: limit is minLimit..maxLimit, defaultLimit when not given.
+const (
+	minLimit     = 10
+	maxLimit     = 100
+	defaultLimit = 10
+)
+
+// parseLimit reads the limit query parameter.
+func parseLimit(q url.Values) (int, error) {
 	if !q.Has("limit") {
-		return 10, nil
+		return defaultLimit, nil
 	}
-	n, err := strconv.Atoi(q.Get("limit"))
-	if err != nil || n < 10 || n > 100 {
-		return 0, badParameter("limit", "limit must be an integer from 10 to 100.")
+	return parseLimitText(q.Get("limit"), "limit", "")
+}
+
+// parseLimitText checks a limit given in param or at a body pointer.
+func parseLimitText(s, param, pointer string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < minLimit || n > maxLimit {
+		return 0, badInput(param, pointer, "limit must be an integer from %d to %d.", minLimit, maxLimit)
 	}
 	return n, nil
+}
+
+// parseUUID reads a UUID in its canonical 36-character form (any case).
+func parseUUID(s string) (string, bool) {
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return "", false
+	}
+	return u.String(), true
+}
+
+// pathUUID reads a UUID path parameter: scope ids, asset_id and the field
+// ids of the facet routes.
+func pathUUID(r *http.Request, param string) (string, error) {
+	id, ok := parseUUID(r.PathValue(param))
+	if !ok {
+		return "", badParameter(param, "The %s must be a UUID.", param)
+	}
+	return id, nil
 }
 
 // parseFilter parses and validates an RSQL filter; empty means none. The
 // error names where (param is "filter", or a body pointer) and the
 // position in the filter.
-func parseFilter(s, param, pointer string) (rsql.Node, *Error) {
+func parseFilter(s, param, pointer string) (rsql.Node, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -50,8 +84,8 @@ func parseFilter(s, param, pointer string) (rsql.Node, *Error) {
 }
 
 // parseSort reads a comma list of fields, each optionally prefixed with -
-// for descending; known says which names are allowed.
-func parseSort(s, param, pointer string, known func(string) bool, names []string) ([]index.SortField, *Error) {
+// for descending; names are the fields allowed.
+func parseSort(s, param, pointer string, names []string) ([]index.SortField, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -59,12 +93,11 @@ func parseSort(s, param, pointer string, known func(string) bool, names []string
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		f := index.SortField{Name: strings.TrimPrefix(part, "-"), Desc: strings.HasPrefix(part, "-")}
-		if f.Name == "" || !known(f.Name) {
-			return nil, &Error{Status: http.StatusBadRequest, Parameter: param, Pointer: pointer,
-				Detail: fmt.Sprintf("%q is not a sort field; use any of %s (prefix - for descending).", truncate(part, 40), strings.Join(names, ", "))}
+		if f.Name == "" || !slices.Contains(names, f.Name) {
+			return nil, badInput(param, pointer, "%q is not a sort field; use any of %s (prefix - for descending).", truncate(part, 40), strings.Join(names, ", "))
 		}
 		if slices.ContainsFunc(out, func(o index.SortField) bool { return o.Name == f.Name }) {
-			return nil, &Error{Status: http.StatusBadRequest, Parameter: param, Pointer: pointer, Detail: fmt.Sprintf("The sort field %s is given twice.", f.Name)}
+			return nil, badInput(param, pointer, "The sort field %s is given twice.", f.Name)
 		}
 		out = append(out, f)
 	}
@@ -83,7 +116,7 @@ func sortString(sort []index.SortField) string {
 	return strings.Join(parts, ",")
 }
 
-// assetSortNames lists the sort fields of assets.
+// assetSortNames lists the sort fields of assets, from the catalogue.
 func assetSortNames() []string {
 	var names []string
 	for _, d := range index.NewCatalogue().Sorts() {
@@ -92,99 +125,68 @@ func assetSortNames() []string {
 	return names
 }
 
-func isAssetSort(name string) bool {
-	_, ok := index.NewCatalogue().SortByName(name)
-	return ok
-}
+// metaCountModes are the values of meta_count, in documented order.
+var metaCountModes = []struct {
+	name string
+	mode index.CountMode
+}{{"with", index.CountWith}, {"only", index.CountOnly}}
 
 // parseMetaCount reads a meta_count that was given: with or only (an empty
 // one is refused like any other value, as the documented enum says).
-func parseMetaCount(v, param, pointer string) (index.CountMode, *Error) {
-	switch v {
-	case "with":
-		return index.CountWith, nil
-	case "only":
-		return index.CountOnly, nil
+func parseMetaCount(v, param, pointer string) (index.CountMode, error) {
+	for _, m := range metaCountModes {
+		if m.name == v {
+			return m.mode, nil
+		}
 	}
-	return 0, &Error{Status: http.StatusBadRequest, Parameter: param, Pointer: pointer, Detail: "meta_count must be with or only."}
+	return 0, badInput(param, pointer, "meta_count must be with or only.")
 }
 
-// page is the cursor parameters of a request.
-type page struct {
-	after, before *cursor
+func metaCountNames() []string {
+	names := make([]string, len(metaCountModes))
+	for i, m := range metaCountModes {
+		names[i] = m.name
+	}
+	return names
 }
 
-// parsePage reads starting_after / ending_before for the query with hash.
-func parsePage(q url.Values, hash string) (page, *Error) {
-	var p page
-	// An empty cursor is no cursor, as for the other text parameters:
-	// clients filling a URL template send starting_after=&ending_before=.
-	if q.Get("starting_after") != "" && q.Get("ending_before") != "" {
-		return p, badParameter("ending_before", "Give starting_after or ending_before, not both.")
-	}
-	for _, param := range []string{"starting_after", "ending_before"} {
-		if q.Get(param) == "" {
-			continue
-		}
-		c, err := decodeCursor(param, q.Get(param), hash)
-		if err != nil {
-			return p, err
-		}
-		if param == "starting_after" {
-			p.after = &c
-		} else {
-			p.before = &c
+// listItems splits the values of a comma-separated (and maybe repeated)
+// parameter into their items, trimmed, leaving out empty ones.
+func listItems(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
 		}
 	}
-	return p, nil
-}
-
-// pageLinks builds self, first, next and prev from the request URL: the
-// same parameters with the cursor replaced.
-func pageLinks(r *http.Request, next, prev string) PaginationLinks {
-	q := r.URL.Query()
-	links := PaginationLinks{Self: r.URL.Path}
-	if enc := q.Encode(); enc != "" {
-		links.Self += "?" + enc
-	}
-	q.Del("starting_after")
-	q.Del("ending_before")
-	links.First = r.URL.Path
-	if enc := q.Encode(); enc != "" {
-		links.First += "?" + enc
-	}
-	with := func(param, c string) string {
-		q2 := url.Values{}
-		for k, v := range q {
-			q2[k] = v
-		}
-		q2.Set(param, c)
-		return r.URL.Path + "?" + q2.Encode()
-	}
-	if next != "" {
-		links.Next = with("starting_after", next)
-	}
-	if prev != "" {
-		links.Prev = with("ending_before", prev)
-	}
-	return links
+	return out
 }
 
 // parseAssetTypes reads asset_types: a comma list of known asset types.
-func parseAssetTypes(q url.Values) ([]string, *Error) {
+func parseAssetTypes(q url.Values) ([]string, error) {
 	if !q.Has("asset_types") {
 		return nil, nil
 	}
 	var out []string
-	for _, t := range strings.Split(q.Get("asset_types"), ",") {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		if t != "container_images" {
-			return nil, badParameter("asset_types", "%q is not an asset type; the only one is container_images.", truncate(t, 40))
+	for _, t := range listItems(q.Get("asset_types")) {
+		if t != store.AssetTypeContainerImage {
+			return nil, badParameter("asset_types", "%q is not an asset type; the only one is %s.", truncate(t, 40), store.AssetTypeContainerImage)
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// parseBool reads a documented boolean: only its two spellings, where
+// strconv.ParseBool would also take 1, t, F and the like.
+func parseBool(q url.Values, param string) (bool, error) {
+	switch q.Get(param) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, badParameter(param, "%s must be true or false.", param)
 }

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/openinventory/assets/store"
 )
 
@@ -23,6 +21,20 @@ const (
 	maxLabelsPatch = store.MaxLabels
 	maxTagsPatch   = store.MaxTags
 )
+
+// Classes are store.ClassNames: display names A.. for ranks 1..maxClassRank.
+const maxClassRank = len(store.ClassNames) - 1
+
+func classNames() []string { return store.ClassNames[1:] }
+
+// classRanks are the ranks as text, for messages.
+func classRanks() []string {
+	ranks := make([]string, maxClassRank)
+	for i := range ranks {
+		ranks[i] = strconv.Itoa(i + 1)
+	}
+	return ranks
+}
 
 // tagValuePattern is the contract's pattern for tag values in updates: unlike
 // imports, an update cannot set an empty value.
@@ -34,7 +46,7 @@ var tagValuePattern = regexp.MustCompile(`^[a-zA-Z0-9_/:?#@&=+%~-]{1,40}$`)
 
 // decodeJSON parses a request body into generic values (numbers kept as
 // json.Number), refusing trailing data.
-func decodeJSON(body []byte) (any, *Error) {
+func decodeJSON(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -83,7 +95,7 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // object checks that v is a JSON object whose members are all allowed.
-func object(v any, at, what string, allowed ...string) (map[string]any, *Error) {
+func object(v any, at, what string, allowed ...string) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, badPointer(at, "%s must be an object.", what)
@@ -96,19 +108,29 @@ func object(v any, at, what string, allowed ...string) (map[string]any, *Error) 
 	return m, nil
 }
 
-// parsePatchDocument reads the body of PATCH one asset; pathID is the
-// asset_id of the path, which data.id must repeat. A document naming
-// another asset is a 400: the contract lists no 409 for this operation.
-func parsePatchDocument(body []byte, pathID string) (store.Patch, *Error) {
+// documentData reads a request document, an object whose only member may
+// be data, and returns data (ok false when it is missing).
+func documentData(body []byte) (data any, ok bool, err error) {
 	v, err := decodeJSON(body)
 	if err != nil {
-		return store.Patch{}, err
+		return nil, false, err
 	}
 	doc, err := object(v, "", "the document", "data")
 	if err != nil {
+		return nil, false, err
+	}
+	data, ok = doc["data"]
+	return data, ok, nil
+}
+
+// parsePatchDocument reads the body of PATCH one asset; pathID is the
+// asset_id of the path, which data.id must repeat. A document naming
+// another asset is a 400: the contract lists no 409 for this operation.
+func parsePatchDocument(body []byte, pathID string) (store.Patch, error) {
+	data, ok, err := documentData(body)
+	if err != nil {
 		return store.Patch{}, err
 	}
-	data, ok := doc["data"]
 	if !ok {
 		return store.Patch{}, badPointer("/data", "The document needs a data member with the asset to update.")
 	}
@@ -121,16 +143,11 @@ func parsePatchDocument(body []byte, pathID string) (store.Patch, *Error) {
 
 // parseBulkDocument reads the body of the bulk PATCH: 1..100 assets, each
 // named once.
-func parseBulkDocument(body []byte) ([]store.Patch, *Error) {
-	v, err := decodeJSON(body)
+func parseBulkDocument(body []byte) ([]store.Patch, error) {
+	raw, ok, err := documentData(body)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := object(v, "", "the document", "data")
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := doc["data"]
 	if !ok {
 		return nil, badPointer("/data", "The document needs a data member with the assets to update.")
 	}
@@ -158,7 +175,7 @@ func parseBulkDocument(body []byte) ([]store.Patch, *Error) {
 }
 
 // parseResource reads one resource update object at pointer at.
-func parseResource(v any, at string) (store.Patch, *Error) {
+func parseResource(v any, at string) (store.Patch, error) {
 	res, err := object(v, at, "an asset update", "type", "id", "attributes")
 	if err != nil {
 		return store.Patch{}, err
@@ -175,11 +192,11 @@ func parseResource(v any, at string) (store.Patch, *Error) {
 		return store.Patch{}, badPointer(ptr(at, "id"), "id is required.")
 	}
 	id, _ := rawID.(string)
-	u, perr := uuid.Parse(id)
-	if perr != nil || len(id) != 36 {
+	uid, ok := parseUUID(id)
+	if !ok {
 		return store.Patch{}, badPointer(ptr(at, "id"), "id must be a UUID.")
 	}
-	p := store.Patch{ID: u.String()}
+	p := store.Patch{ID: uid}
 	rawAttrs, ok := res["attributes"]
 	if !ok {
 		return store.Patch{}, badPointer(ptr(at, "attributes"), "attributes are required: give class, labels or tags.")
@@ -210,7 +227,7 @@ func parseResource(v any, at string) (store.Patch, *Error) {
 	return p, nil
 }
 
-func parseClass(v any, at string) (*int16, *bool, *Error) {
+func parseClass(v any, at string) (*int16, *bool, error) {
 	m, err := object(v, at, "class", "display_name", "rank", "locked")
 	if err != nil {
 		return nil, nil, err
@@ -219,16 +236,16 @@ func parseClass(v any, at string) (*int16, *bool, *Error) {
 	var rank int16
 	if dn, ok := m["display_name"]; ok {
 		s, _ := dn.(string)
-		if s != "A" && s != "B" && s != "C" && s != "D" {
-			return nil, nil, badPointer(ptr(at, "display_name"), "display_name must be one of A, B, C, D.")
+		if !slices.Contains(classNames(), s) {
+			return nil, nil, badPointer(ptr(at, "display_name"), "display_name must be one of %s.", strings.Join(classNames(), ", "))
 		}
 		name = s
 	}
 	if rv, ok := m["rank"]; ok {
 		n, _ := rv.(json.Number)
-		r, perr := strconv.ParseInt(string(n), 10, 16)
-		if perr != nil || r < 1 || r > 4 {
-			return nil, nil, badPointer(ptr(at, "rank"), "rank must be one of 1, 2, 3, 4.")
+		r, err := strconv.ParseInt(string(n), 10, 16)
+		if err != nil || r < 1 || r > int64(maxClassRank) {
+			return nil, nil, badPointer(ptr(at, "rank"), "rank must be one of %s.", strings.Join(classRanks(), ", "))
 		}
 		rank = int16(r)
 	}
@@ -243,15 +260,15 @@ func parseClass(v any, at string) (*int16, *bool, *Error) {
 	if name == "" && rank == 0 {
 		return nil, nil, badPointer(at, "class needs display_name or rank.")
 	}
-	r, cerr := store.ClassRank(name, rank)
-	if cerr != nil {
+	r, err := store.ClassRank(name, rank)
+	if err != nil {
 		return nil, nil, badPointer(at, "class: display_name %s and rank %d name different classes.", name, rank)
 	}
 	return &r, locked, nil
 }
 
 // labelList reads an array of labels at pointer at.
-func labelList(v any, at, what string) ([]string, *Error) {
+func labelList(v any, at, what string) ([]string, error) {
 	items, ok := v.([]any)
 	if !ok {
 		return nil, badPointer(at, "%s must be an array of labels.", what)
@@ -270,7 +287,7 @@ func labelList(v any, at, what string) ([]string, *Error) {
 	return out, nil
 }
 
-func parseLabels(v any, at string) (*store.LabelsPatch, *Error) {
+func parseLabels(v any, at string) (*store.LabelsPatch, error) {
 	switch v.(type) {
 	case []any:
 		l, err := labelList(v, at, "labels")
@@ -309,7 +326,7 @@ func parseLabels(v any, at string) (*store.LabelsPatch, *Error) {
 }
 
 // tagMap reads an object of tags at pointer at.
-func tagMap(m map[string]any, at, what string) (map[string]string, *Error) {
+func tagMap(m map[string]any, at, what string) (map[string]string, error) {
 	if len(m) > maxTagsPatch {
 		return nil, badPointer(at, "%s has %d tags; at most %d are allowed.", what, len(m), maxTagsPatch)
 	}
@@ -343,7 +360,7 @@ func isTagsUpdate(m map[string]any) bool {
 	return nonString
 }
 
-func parseTags(v any, at string) (*store.TagsPatch, *Error) {
+func parseTags(v any, at string) (*store.TagsPatch, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, badPointer(at, "tags must be an object: of tags (to replace them) or with add and/or remove.")
@@ -361,7 +378,7 @@ func parseTags(v any, at string) (*store.TagsPatch, *Error) {
 		if !isObj {
 			return nil, badPointer(ptr(at, "add"), "tags.add must be an object of tags.")
 		}
-		var err *Error
+		var err error
 		if p.Add, err = tagMap(am, ptr(at, "add"), "tags.add"); err != nil {
 			return nil, err
 		}

@@ -9,13 +9,15 @@ import (
 )
 
 // requestState is what the outer middleware and the handlers share about one
-// request: its id and logger, and what the handlers learned (for the log
-// line and the metrics).
+// request: its id and logger, the API version it resolved (or why it could
+// not, reported after authorization), and what the handlers learned (for
+// the log line and the metrics).
 type requestState struct {
-	id      string
-	logger  *slog.Logger
-	version versionInfo
-	err     *Error
+	id         string
+	logger     *slog.Logger
+	version    versionInfo
+	versionErr error
+	err        *Error
 }
 
 type stateKey struct{}

@@ -33,10 +33,11 @@ func uuidPath(name, description string) fuego.RouteOption {
 	}
 }
 
-// routes registers the ten operations at each of the three scopes on a
-// fuego server, which also generates the OpenAPI description from them.
-func (s *Server) routes() (*fuego.Server, error) {
-	f := fuego.NewServer(
+// newFuego is the fuego server the routes are registered on: JSON:API
+// serialization and errors, security schemes, and the options every
+// operation shares in the OpenAPI description.
+func newFuego() *fuego.Server {
+	return fuego.NewServer(
 		fuego.WithoutStartupMessages(),
 		fuego.WithLoggingMiddleware(fuego.LoggingConfig{DisableRequest: true, DisableResponse: true}),
 		fuego.WithSerializer(serialize),
@@ -79,6 +80,25 @@ func (s *Server) routes() (*fuego.Server, error) {
 				"; the newest version on or before it is served. Without it, "+currentVersion+".", versionSchema()),
 		),
 	)
+}
+
+// aggregateOptions documents the aggregate[FIELD] parameters of group
+// values, one per meta field with aggregate modes.
+func aggregateOptions() []fuego.RouteOption {
+	aggregates := []fuego.RouteOption{}
+	for _, f := range index.MetaFields() {
+		if modes := index.MetaModes(f); len(modes) > 0 {
+			aggregates = append(aggregates, query("aggregate["+f+"]", "How to aggregate "+f+" over the assets of a value (default last)",
+				stringEnum(modes...).WithDefault("last")))
+		}
+	}
+	return aggregates
+}
+
+// routes registers the ten operations at each of the three scopes on a
+// fuego server, which also generates the OpenAPI description from them.
+func (s *Server) routes() (*fuego.Server, error) {
+	f := newFuego()
 	doc := f.OpenAPI.Description()
 	addComponents(doc)
 	body := []fuego.RouteOption{
@@ -97,13 +117,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 		openapi3.NewStringSchema().WithPattern(listPattern(assetSortNames(), true, false)))
 	assetTypes := query("asset_types", "Comma-separated asset types (container_images)",
 		openapi3.NewStringSchema().WithPattern(listPattern([]string{store.AssetTypeContainerImage}, false, true)))
-	aggregates := []fuego.RouteOption{}
-	for _, f := range metaFieldNames() {
-		if modes := index.MetaModes(f); len(modes) > 0 {
-			aggregates = append(aggregates, query("aggregate["+f+"]", "How to aggregate "+f+" over the assets of a value (default last)",
-				stringEnum(modes...).WithDefault("last")))
-		}
-	}
+	aggregates := aggregateOptions()
 
 	for _, sc := range []struct{ kind, param, label string }{
 		{"tenant", "tenant_id", "Tenant"}, {"group", "group_id", "Group"}, {"org", "org_id", "Org"},
@@ -139,8 +153,8 @@ func (s *Server) routes() (*fuego.Server, error) {
 			assetTypes, filter, paging,
 			query("sort", "Comma-separated sort fields, each at most once: "+strings.Join(index.GroupSortFields, ", ")+"; - for descending (default count)",
 				openapi3.NewStringSchema().WithPattern(listPattern(index.GroupSortFields, true, false))),
-			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(metaFieldNames(), ", "),
-				openapi3.NewStringSchema().WithPattern(listPattern(metaFieldNames(), false, true))),
+			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(index.MetaFields(), ", "),
+				openapi3.NewStringSchema().WithPattern(listPattern(index.MetaFields(), false, true))),
 		}, aggregates...)...)
 		fuego.Get(f, base+"/filters", s.listFilterFields, in, perm("read"), option.OperationID("getFilterFields"+sc.label),
 			option.Summary("List the fields filters can use"), assetTypes, paging)

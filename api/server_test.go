@@ -8,7 +8,11 @@ import (
 	"testing"
 )
 
+// TestOperationsEndpoints checks the OpenAPI document, health, metrics,
+// unknown routes, Accept, request ids and panics over one environment; it is
+// long because the checks share that setup.
 func TestOperationsEndpoints(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fewAssets())
 
 	t.Run("openapi", func(t *testing.T) {

@@ -24,10 +24,11 @@ type versionInfo struct {
 	served    string
 }
 
-// resolveVersion checks the version query parameter. The contract does not
+// resolveVersion checks the version query parameter. The outer middleware
+// calls it once per request and keeps the answer in the request state. The contract does not
 // require it, so a missing one is served the current version; a malformed
 // date or one before the first version is a 400 naming the versions.
-func resolveVersion(r *http.Request) (versionInfo, *Error) {
+func resolveVersion(r *http.Request) (versionInfo, error) {
 	q := r.URL.Query()
 	if !q.Has("version") {
 		return versionInfo{served: currentVersion}, nil
