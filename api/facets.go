@@ -320,7 +320,7 @@ func parseAggregate(q url.Values) (map[string]string, error) {
 		field, ok = strings.CutSuffix(field, "]")
 		modes := index.MetaModes(field)
 		if !ok || len(modes) == 0 {
-			return nil, badParameter(k, "%s is not an aggregate parameter; use aggregate[FIELD] with FIELD one of %s.", truncate(k, 40), strings.Join(index.AggregateFields(), ", "))
+			return nil, badParameter(k, "%s is not an aggregate parameter; use aggregate[FIELD] with FIELD one of %s.", truncate(k, 40), strings.Join(index.AggregatedMetaFields(), ", "))
 		}
 		mode := vs[len(vs)-1]
 		if !slices.Contains(modes, mode) {

@@ -40,7 +40,7 @@ func (c *Client) Catalogue() *Catalogue { return defaultCatalogue }
 var ErrInvalidRequest = errors.New("invalid request")
 
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
+	return &InvalidRequestError{Detail: fmt.Sprintf(format, args...)}
 }
 
 // ResponseError is an error answer from Elasticsearch.

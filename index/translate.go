@@ -38,7 +38,7 @@ func (c *Catalogue) translate(n rsql.Node) (Query, error) {
 		}
 		q, err := c.comparison(n)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s (at %d): %w", ErrInvalidRequest, n.Selector, n.Pos, err)
+			return nil, &InvalidRequestError{Detail: fmt.Sprintf("%s (at %d): %v", n.Selector, n.Pos, err), Err: err}
 		}
 		return q, nil
 	case *rsql.Logical:
