@@ -142,11 +142,11 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 				}
 				defer pool.Close()
 				if ifEmpty {
-					var n int64
-					if err := pool.QueryRow(cmd.Context(), `SELECT count(*) FROM (SELECT 1 FROM assets LIMIT 1) x`).Scan(&n); err != nil {
-						return fmt.Errorf("checking for existing assets: %w", err)
+					present, err := store.HasAssets(cmd.Context(), pool)
+					if err != nil {
+						return err
 					}
-					if n > 0 {
+					if present {
 						e.Logger.Info("assets already present; not seeding")
 						return nil
 					}
