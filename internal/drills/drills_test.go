@@ -242,21 +242,3 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("%d drills, want 7", len(Names()))
 	}
 }
-
-func TestLoopbackOnly(t *testing.T) {
-	for _, tc := range []struct {
-		db, es string
-		ok     bool
-	}{
-		{"postgres://assets@127.0.0.1:55432/assets?sslmode=disable", "http://127.0.0.1:59200", true},
-		{"postgres://assets@localhost/assets", "http://[::1]:9200,http://127.0.0.2:9200", true},
-		{"host=/var/run/postgresql dbname=assets", "http://localhost:9200", true},
-		{"postgres://assets@db.example.com/assets", "http://127.0.0.1:9200", false},
-		{"postgres://assets@127.0.0.1/assets", "http://127.0.0.1:9200,http://10.0.0.5:9200", false},
-	} {
-		err := loopbackOnly(tc.db, tc.es)
-		if (err == nil) != tc.ok {
-			t.Errorf("loopbackOnly(%q, %q) = %v, want ok %v", tc.db, tc.es, err, tc.ok)
-		}
-	}
-}

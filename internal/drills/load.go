@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // pacer hands out evenly spaced slots: the i-th slot is due at
@@ -84,7 +86,7 @@ func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time
 			rng := rand.New(rand.NewPCG(seed, uint64(w)))
 			for {
 				i, due, ok := p.slot()
-				if !ok || !sleepCtx(ctx, time.Until(due)) {
+				if !ok || !hn.SleepCtx(ctx, time.Until(due)) {
 					return
 				}
 				tf := h.fx.tenants[rng.IntN(len(h.fx.tenants))]
@@ -114,7 +116,7 @@ func (l *writeLoad) record(res response, err error) {
 		if err != nil {
 			l.first = err.Error()
 		} else {
-			l.first = fmt.Sprintf("status %d: %s", res.status, truncate(res.body, 300))
+			l.first = fmt.Sprintf("status %d: %s", res.status, hn.Truncate(res.body, 300))
 		}
 	}
 }
