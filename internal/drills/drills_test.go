@@ -1,6 +1,7 @@
 package drills
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -183,6 +184,28 @@ func TestUpdateBody(t *testing.T) {
 		}
 		if (i%10 == 0) != strings.Contains(b, `"class"`) {
 			t.Errorf("update %d: class %v in %s", i, i%10 == 0, b)
+		}
+		// The update replaces labels and tags, so that no asset can reach a
+		// limit through the load, whatever it held before.
+		var doc struct {
+			Data struct {
+				Attributes struct {
+					Labels []string          `json:"labels"`
+					Tags   map[string]string `json:"tags"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(b), &doc); err != nil {
+			t.Fatalf("update %d: %v in %s", i, err, b)
+		}
+		a := doc.Data.Attributes
+		if n := len(a.Labels); n < 1 || n > 3 || len(a.Tags) != 1 {
+			t.Errorf("update %d: %d labels, %d tags in %s", i, n, len(a.Tags), b)
+		}
+		for _, l := range a.Labels {
+			if !slices.Contains(loadLabels, l) {
+				t.Errorf("update %d: label %q not from the pool", i, l)
+			}
 		}
 	}
 }

@@ -73,8 +73,8 @@ type writeLoad struct {
 const writeWorkers = 8
 
 // startWrites starts PATCHing random assets of both tenants at cfg.Rate per
-// second, each request a label add and remove plus a tag, and sometimes a
-// class. It stops by itself after maxDuration, the bound of every load.
+// second, each request replacing the labels and tags (see updateBody), and
+// sometimes setting a class. It stops by itself after maxDuration, the bound of every load.
 func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time.Duration) *writeLoad {
 	ctx, cancel := context.WithTimeout(ctx, maxDuration)
 	l := &writeLoad{cancel: cancel, start: time.Now()}
@@ -131,18 +131,22 @@ func (l *writeLoad) stop() loadStats {
 		elapsed: time.Since(l.start), maxLatency: l.maxLatency}
 }
 
-// loadLabels is the small label pool of the write load, so that no asset
-// ever reaches the limit of 50 labels.
+// loadLabels is the small label pool of the write load.
 var loadLabels = []string{"drill-a", "drill-b", "drill-c", "drill-d", "drill-e", "drill-f"}
 
-// updateBody is the JSON:API document of one load PATCH: add one label,
-// remove another, set a tag, and every tenth time a class.
+// updateBody is the JSON:API document of one load PATCH: replace the
+// labels with one to three of loadLabels and the tags with one, and every
+// tenth time set a class. Replacing rather than adding keeps every update
+// within the contract's limits (labels, tags) whatever earlier drills left
+// on the asset, so a failed update always means the service.
 func updateBody(id string, i int64, rng *rand.Rand) []byte {
-	add := rng.IntN(len(loadLabels))
-	remove := (add + 1 + rng.IntN(len(loadLabels)-1)) % len(loadLabels)
+	labels := make([]string, 0, 3)
+	for _, k := range rng.Perm(len(loadLabels))[:1+rng.IntN(3)] {
+		labels = append(labels, loadLabels[k])
+	}
 	attrs := map[string]any{
-		"labels": map[string]any{"add": []string{loadLabels[add]}, "remove": []string{loadLabels[remove]}},
-		"tags":   map[string]any{"add": map[string]string{"drill": fmt.Sprintf("u%d", i)}},
+		"labels": labels,
+		"tags":   map[string]string{"drill": fmt.Sprintf("u%d", i)},
 	}
 	if i%10 == 0 {
 		attrs["class"] = map[string]any{"rank": 1 + rng.IntN(4)}
