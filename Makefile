@@ -6,10 +6,16 @@ SERVICES := scripts/services.sh
 # Export the URLs the services script prints, for every recipe line.
 SVC_ENV = set -a && eval "$$($(SERVICES) env)" && set +a
 
-.PHONY: run test services services-down build vet fuzz bench drills clean
+.PHONY: run test services services-down build lab vet fuzz bench drills clean
 
+# build: the product binary, the only one the image carries.
 build:
 	$(GO) build -o bin/assets ./cmd/assets
+
+# lab: the product binary and the lab binary (bench, drills) next to it;
+# the lab runs bin/assets serve and sync as its child processes.
+lab: build
+	$(GO) build -o bin/assets-lab ./cmd/assets-lab
 
 services:
 	@$(SERVICES) up
@@ -30,13 +36,13 @@ test: services
 # in its own database (assets_bench) and index prefix (bench); the first run
 # seeds and indexes them, later runs reuse them. Results: .bench/. Flags go
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--assets 50000 --duration 5s'.
-bench: build services
-	@$(SVC_ENV) && bin/assets bench $(BENCH_ARGS)
+bench: lab services
+	@$(SVC_ENV) && bin/assets-lab bench --bin bin/assets $(BENCH_ARGS)
 
 # drills: the fault drills (issue 6) in a database and index of their own;
-# each ends with assets verify. It stops and restarts PostgreSQL and
-# Elasticsearch for a moment. DRILLS_ARGS="--only kill-worker" picks drills.
-drills: build services
+# each ends with assets verify; bin/assets-lab runs them on bin/assets. It
+# stops and restarts PostgreSQL and Elasticsearch for a moment. DRILLS_ARGS="--only kill-worker" picks drills.
+drills: lab services
 	@$(SVC_ENV) && scripts/drills.sh $(DRILLS_ARGS)
 
 fuzz:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the fault drills of `make drills`: installs schemathesis (from PyPI,
 # with pip) into a git-ignored virtualenv under the services folder, then runs
-# `bin/assets drills` against the services the environment names
+# `bin/assets-lab drills` against the services the environment names
 # (ASSETS_DATABASE_URL is only the admin connection: the drills create their
-# own database). Extra arguments go to `assets drills`, e.g.
+# own database), with bin/assets as the binary under drill. Extra arguments
+# go to `assets-lab drills`, e.g.
 #   scripts/drills.sh --only kill-worker,tenant-isolation
 # The es-outage and pg-restart drills stop and start the services through
 # scripts/services.sh, which interrupts every other user of them.
@@ -20,7 +21,8 @@ die() { printf 'drills: error: %s\n' "$*" >&2; exit 1; }
 
 [ -n "${ASSETS_DATABASE_URL:-}" ] && [ -n "${ASSETS_ELASTICSEARCH_URL:-}" ] \
 	|| die 'set ASSETS_DATABASE_URL and ASSETS_ELASTICSEARCH_URL: eval "$(scripts/services.sh env)"'
-[ -x "$repo/bin/assets" ] || die "bin/assets is missing: run make build"
+[ -x "$repo/bin/assets" ] && [ -x "$repo/bin/assets-lab" ] \
+	|| die "bin/assets or bin/assets-lab is missing: run make lab"
 
 # install_schemathesis puts schemathesis==$version into the virtualenv.
 install_schemathesis() {
@@ -41,7 +43,8 @@ if ! "$fuzzer" --version 2>/dev/null | grep -q "version $version\$" && ! install
 	fuzzer=
 fi
 
-exec "$repo/bin/assets" drills \
+exec "$repo/bin/assets-lab" drills \
+	--bin "$repo/bin/assets" \
 	--schemathesis "$fuzzer" \
 	--services-script "$repo/scripts/services.sh" \
 	--work-dir "$dir/drills" \

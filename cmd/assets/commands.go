@@ -5,10 +5,12 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/openinventory/assets/internal/cli"
 )
 
 // commands lists every subcommand.
-func commands(e *env) []*cobra.Command {
+func commands(e *cli.Env) []*cobra.Command {
 	return []*cobra.Command{
 		newServeCmd(e),
 		newMigrateCmd(e),
@@ -19,8 +21,6 @@ func commands(e *env) []*cobra.Command {
 		newReindexCmd(e),
 		newVerifyCmd(e),
 		newRSQLCmd(),
-		newBenchCmd(e),
-		newDrillsCmd(e),
 	}
 }
 

@@ -13,22 +13,23 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/internal/seed"
 	"github.com/openinventory/assets/store"
 )
 
-func newMigrateCmd(e *env) *cobra.Command {
+func newMigrateCmd(e *cli.Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply the embedded SQL migrations to ASSETS_DATABASE_URL",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, err := store.Open(cmd.Context(), e.databaseURL)
+			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
-			return store.Migrate(cmd.Context(), pool, e.logger)
+			return store.Migrate(cmd.Context(), pool, e.Logger)
 		},
 	}
 }
@@ -36,7 +37,7 @@ func newMigrateCmd(e *env) *cobra.Command {
 // stderrIsTerminal decides whether to draw progress bars.
 func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
 
-func newImportCmd(e *env) *cobra.Command {
+func newImportCmd(e *cli.Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import NDJSON resources (tenants, groups, orgs, container_images): all or nothing",
@@ -54,7 +55,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
-					return &exitError{2, fmt.Errorf("opening %s: %w", args[0], err)}
+					return cli.BadInput(fmt.Errorf("opening %s: %w", args[0], err))
 				}
 				defer f.Close()
 				if st, err := f.Stat(); err == nil {
@@ -68,7 +69,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 				r := progressbar.NewReader(in, bar)
 				in = &r
 			}
-			pool, err := store.Open(cmd.Context(), e.databaseURL)
+			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 			if err != nil {
 				return err
 			}
@@ -77,15 +78,15 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.ImportWithLog(cmd.Context(), pool, src, e.logger)
+			sum, err := store.ImportWithLog(cmd.Context(), pool, src, e.Logger)
 			var le *store.LineError
 			if errors.As(err, &le) {
-				return &exitError{2, le}
+				return cli.BadInput(le)
 			}
 			if err != nil {
 				return err
 			}
-			e.logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
+			e.Logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
 				"assets", sum.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(sum)
 		},
@@ -106,7 +107,7 @@ func (c *countingSource) Next() (store.Record, error) {
 	return r, err
 }
 
-func newSeedCmd(e *env) *cobra.Command {
+func newSeedCmd(e *cli.Env) *cobra.Command {
 	var opts seed.Options
 	var out string
 	var ifEmpty bool
@@ -121,7 +122,7 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			gen, err := seed.New(opts)
 			if err != nil {
-				return &exitError{2, err}
+				return cli.BadInput(err)
 			}
 			var bar *progressbar.ProgressBar
 			if stderrIsTerminal() {
@@ -135,26 +136,26 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 					return err
 				}
 			} else {
-				pool, err := store.Open(cmd.Context(), e.databaseURL)
+				pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 				if err != nil {
 					return err
 				}
 				defer pool.Close()
 				if ifEmpty {
-					var n int64
-					if err := pool.QueryRow(cmd.Context(), `SELECT count(*) FROM (SELECT 1 FROM assets LIMIT 1) x`).Scan(&n); err != nil {
-						return fmt.Errorf("checking for existing assets: %w", err)
+					present, err := store.HasAssets(cmd.Context(), pool)
+					if err != nil {
+						return err
 					}
-					if n > 0 {
-						e.logger.Info("assets already present; not seeding")
+					if present {
+						e.Logger.Info("assets already present; not seeding")
 						return nil
 					}
 				}
-				if _, err := store.ImportWithLog(cmd.Context(), pool, src, e.logger); err != nil {
+				if _, err := store.ImportWithLog(cmd.Context(), pool, src, e.Logger); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
-			e.logger.Info("seed done", "assets", opts.Assets, "duration", time.Since(start).Round(time.Millisecond))
+			e.Logger.Info("seed done", "assets", opts.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
 			return enc.Encode(gen.Summary())
@@ -200,7 +201,7 @@ func writeNDJSON(path string, src store.RecordSource) error {
 	return nil
 }
 
-func newTokenCmd(e *env) *cobra.Command {
+func newTokenCmd(e *cli.Env) *cobra.Command {
 	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	var name string
 	var grants []string
@@ -217,14 +218,14 @@ edit implies read.`,
 			for _, s := range grants {
 				g, err := store.ParseGrant(s)
 				if err != nil {
-					return &exitError{2, err}
+					return cli.BadInput(err)
 				}
 				gs = append(gs, g)
 			}
 			if name == "" || len(gs) == 0 {
-				return &exitError{2, errors.New("--name and at least one --grant are required")}
+				return cli.BadInput(errors.New("--name and at least one --grant are required"))
 			}
-			pool, err := store.Open(cmd.Context(), e.databaseURL)
+			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 			if err != nil {
 				return err
 			}

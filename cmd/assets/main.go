@@ -1,56 +1,16 @@
 // Command assets serves the Inventory Assets API and runs its operations:
 // migrations, imports, seeding, tokens, the sync worker, reindex and verify.
+// The benchmark and the fault drills live in the lab binary, assets-lab.
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-
 	"github.com/spf13/cobra"
+
+	"github.com/openinventory/assets/internal/cli"
 )
 
-// exitError carries a process exit status (2 for bad input).
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-
-// env holds what every command reads from the environment.
-type env struct {
-	databaseURL      string
-	elasticsearchURL string
-	indexPrefix      string
-	logger           *slog.Logger
-}
-
-func loadEnv() *env {
-	level := slog.LevelInfo
-	if os.Getenv("ASSETS_LOG_LEVEL") == "debug" {
-		level = slog.LevelDebug
-	}
-	e := &env{
-		databaseURL:      os.Getenv("ASSETS_DATABASE_URL"),
-		elasticsearchURL: os.Getenv("ASSETS_ELASTICSEARCH_URL"),
-		indexPrefix:      os.Getenv("ASSETS_INDEX"),
-		logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-	}
-	if e.indexPrefix == "" {
-		e.indexPrefix = "assets"
-	}
-	return e
-}
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	e := loadEnv()
+	e := cli.Load()
 	root := &cobra.Command{
 		Use:   "assets",
 		Short: "Inventory Assets API: PostgreSQL system of record, Elasticsearch reads",
@@ -61,19 +21,12 @@ Environment:
   ASSETS_ELASTICSEARCH_URL   Elasticsearch URL (serve, sync, reindex, verify)
   ASSETS_INDEX               index alias and name prefix (default "assets")
   ASSETS_ADDR                listen address of serve (default 127.0.0.1:8080)
-  ASSETS_LOG_LEVEL           "debug" for debug logs (default info)`,
+  ASSETS_LOG_LEVEL           "debug" for debug logs (default info)
+
+Exit status: 0 success, 1 failure, 2 bad input, 3 drift (verify).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(commands(e)...)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return
-	}
-	fmt.Fprintln(os.Stderr, "assets:", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		os.Exit(ee.code)
-	}
-	os.Exit(1)
+	cli.Main(root)
 }

@@ -5,59 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/store"
 	assetsync "github.com/openinventory/assets/sync"
 )
 
-// connect opens PostgreSQL and the index client, and makes sure the alias
-// exists.
-func connect(ctx context.Context, e *env) (*pgxpool.Pool, *index.Client, error) {
-	if e.elasticsearchURL == "" {
-		return nil, nil, fmt.Errorf("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL")
-	}
-	pool, err := store.Open(ctx, e.databaseURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses: strings.Split(e.elasticsearchURL, ","), MaxRetries: 3,
-		Transport: &http.Transport{
-			// Responses come over loopback or a LAN: gzip would cost more CPU
-			// (both sides) than the bytes it saves, ~20% of a list request.
-			DisableCompression: true,
-			// Keep a connection per concurrent request instead of Go's 2.
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	})
-	if err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("creating Elasticsearch client: %w", err)
-	}
-	idx := index.New(es, e.indexPrefix)
-	if err := idx.Healthy(ctx); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("Elasticsearch at %s: %w", e.elasticsearchURL, err)
-	}
-	if err := idx.EnsureIndex(ctx); err != nil {
-		pool.Close()
-		return nil, nil, err
-	}
-	return pool, idx, nil
-}
-
-func newSyncCmd(e *env) *cobra.Command {
+func newSyncCmd(e *cli.Env) *cobra.Command {
 	var cfg assetsync.WorkerConfig
 	var workers int
 	var metricsAddr string
@@ -70,7 +31,7 @@ Elasticsearch acknowledged them. It wakes on LISTEN/NOTIFY with a polling fallba
 retries with capped backoff while Elasticsearch is down.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := connect(cmd.Context(), e)
+			pool, idx, err := cli.Connect(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -101,14 +62,14 @@ retries with capped backoff while Elasticsearch is down.`,
 }
 
 // runWorkers runs n workers until ctx ends, logging progress every 10 s.
-func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, e *env, cfg assetsync.WorkerConfig, n int) error {
+func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, e *cli.Env, cfg assetsync.WorkerConfig, n int) error {
 	ws := make([]*assetsync.Worker, max(n, 1))
 	errs := make(chan error, len(ws))
 	for i := range ws {
-		ws[i] = assetsync.NewWorker(pool, idx, e.logger, cfg)
+		ws[i] = assetsync.NewWorker(pool, idx, e.Logger, cfg)
 		go func(w *assetsync.Worker) { errs <- w.Run(ctx) }(ws[i])
 	}
-	e.logger.Info("sync worker running", "workers", len(ws), "index", idx.Alias())
+	e.Logger.Info("sync worker running", "workers", len(ws), "index", idx.Alias())
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
 	for done := 0; done < len(ws); {
@@ -125,14 +86,14 @@ func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, e *e
 			}
 			backlog, age, err := store.Backlog(ctx, pool)
 			if err == nil {
-				e.logger.Info("sync", "synced", synced, "backlog", backlog, "oldest", age.Round(time.Millisecond))
+				e.Logger.Info("sync", "synced", synced, "backlog", backlog, "oldest", age.Round(time.Millisecond))
 			}
 		}
 	}
 	return nil
 }
 
-func newReindexCmd(e *env) *cobra.Command {
+func newReindexCmd(e *cli.Env) *cobra.Command {
 	var cfg assetsync.ReindexConfig
 	cmd := &cobra.Command{
 		Use:   "reindex",
@@ -143,7 +104,7 @@ concurrent bulk requests, swaps the alias atomically, and keeps the --keep newes
 indexes. Writes made during the reindex are never lost.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := connect(cmd.Context(), e)
+			pool, idx, err := cli.Connect(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -159,12 +120,12 @@ indexes. Writes made during the reindex are never lost.`,
 					_ = bar.Set64(done)
 				}
 			}
-			res, err := assetsync.Reindex(cmd.Context(), pool, idx, e.logger, cfg)
+			res, err := assetsync.Reindex(cmd.Context(), pool, idx, e.Logger, cfg)
 			if err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 			rate := float64(res.Docs) / res.Duration.Seconds()
-			e.logger.Info("reindex done", "index", res.Index, "docs", res.Docs, "duration", res.Duration.Round(time.Millisecond),
+			e.Logger.Info("reindex done", "index", res.Index, "docs", res.Docs, "duration", res.Duration.Round(time.Millisecond),
 				"docs_per_s", int(rate), "previous", res.Previous, "deleted", res.Deleted)
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{
 				"index": res.Index, "docs": res.Docs, "seconds": res.Duration.Seconds(), "docs_per_second": int(rate),
@@ -179,7 +140,7 @@ indexes. Writes made during the reindex are never lost.`,
 	return cmd
 }
 
-func newVerifyCmd(e *env) *cobra.Command {
+func newVerifyCmd(e *cli.Env) *cobra.Command {
 	var cfg assetsync.VerifyConfig
 	cmd := &cobra.Command{
 		Use:   "verify [--repair]",
@@ -190,7 +151,7 @@ PostgreSQL and Elasticsearch, and prints a JSON report. It exits 0 when nothing 
 first waits (up to the duration) for the outbox to drain.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := connect(cmd.Context(), e)
+			pool, idx, err := cli.Connect(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -205,7 +166,7 @@ first waits (up to the duration) for the outbox to drain.`,
 				return err
 			}
 			if rep.Drifted > 0 {
-				return &exitError{3, fmt.Errorf("%d documents drifted (outbox backlog %d)", rep.Drifted, rep.Backlog)}
+				return &cli.ExitError{Code: cli.ExitDrift, Err: fmt.Errorf("%d documents drifted (outbox backlog %d)", rep.Drifted, rep.Backlog)}
 			}
 			return nil
 		},

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/rsql"
 )
 
@@ -18,7 +19,7 @@ func newRSQLCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := rsql.Parse(args[0])
 			if err != nil {
-				return &exitError{2, err}
+				return cli.BadInput(err)
 			}
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(n)
 		},
@@ -31,14 +32,14 @@ func newRSQLCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := rsql.Parse(filter)
 			if err != nil {
-				return &exitError{2, err}
+				return cli.BadInput(err)
 			}
 			if err := rsql.Validate(n, index.NewCatalogue()); err != nil {
-				return &exitError{2, err}
+				return cli.BadInput(err)
 			}
 			q, err := index.Explain(n)
 			if err != nil {
-				return &exitError{2, err}
+				return cli.BadInput(err)
 			}
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(q)
 		},

@@ -10,11 +10,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/openinventory/assets/api"
+	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/store"
 	assetsync "github.com/openinventory/assets/sync"
 )
 
-func newServeCmd(e *env) *cobra.Command {
+func newServeCmd(e *cli.Env) *cobra.Command {
 	var addr string
 	var withSync bool
 	var workers int
@@ -35,16 +36,16 @@ down gracefully.`,
 			if addr == "" {
 				addr = "127.0.0.1:8080"
 			}
-			pool, idx, err := connect(ctx, e)
+			pool, idx, err := cli.Connect(ctx, e)
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
-			if err := store.Migrate(ctx, pool, e.logger); err != nil {
+			if err := store.Migrate(ctx, pool, e.Logger); err != nil {
 				return err
 			}
 			reg := newRegistry()
-			srv, err := api.New(api.Config{Pool: pool, Index: idx, Logger: e.logger, Registerer: reg, SearchTTL: searchTTL})
+			srv, err := api.New(api.Config{Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: searchTTL})
 			if err != nil {
 				return err
 			}
@@ -54,7 +55,7 @@ down gracefully.`,
 				g.Go(func() error { return runWorkers(gctx, pool, idx, e, cfg, workers) })
 			}
 			g.Go(func() error {
-				e.logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
+				e.Logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
 				return srv.Run(gctx, addr)
 			})
 			g.Go(func() error { return expireSearches(gctx, e, pool) })
@@ -69,7 +70,7 @@ down gracefully.`,
 }
 
 // expireSearches deletes expired stored searches every minute.
-func expireSearches(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+func expireSearches(ctx context.Context, e *cli.Env, pool *pgxpool.Pool) error {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -78,9 +79,9 @@ func expireSearches(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 			return nil
 		case <-t.C:
 			if n, err := store.DeleteExpiredSearches(ctx, pool); err != nil {
-				e.logger.Warn("deleting expired searches", "err", err)
+				e.Logger.Warn("deleting expired searches", "err", err)
 			} else if n > 0 {
-				e.logger.Debug("deleted expired searches", "count", n)
+				e.Logger.Debug("deleted expired searches", "count", n)
 			}
 		}
 	}

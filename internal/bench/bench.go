@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/harness"
 )
 
 // Config is what Run needs. Pool and Index must point at the benchmark's
@@ -78,10 +79,8 @@ func (c *Config) check() error {
 	if c.LagRate < 1 || c.LagDuration <= 0 {
 		errs = append(errs, errors.New("the lag rate and duration must be positive"))
 	}
-	for _, u := range []string{c.DatabaseURL, c.ElasticsearchURL} {
-		if err := checkLoopback(u); err != nil {
-			errs = append(errs, err)
-		}
+	if err := harness.LoopbackOnly(c.DatabaseURL, c.ElasticsearchURL); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -95,14 +94,14 @@ type runner struct {
 	log  *slog.Logger
 	pool *pgxpool.Pool
 	idx  *index.Client
-	es   *esClient
+	es   *harness.ES
 	lim  limits
 	rep  *Report
 	data dataset
 
 	// Set once the child processes run.
 	api          *apiClient
-	serve, syncw *child
+	serve, syncw *harness.Child
 }
 
 // Run runs the whole benchmark and returns its report; Write stores it.
@@ -116,7 +115,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	start := time.Now()
 	r := &runner{
-		cfg: cfg, log: cfg.Logger, pool: cfg.Pool, idx: cfg.Index, es: newESClient(cfg.ElasticsearchURL),
+		cfg: cfg, log: cfg.Logger, pool: cfg.Pool, idx: cfg.Index, es: harness.NewES(newHTTPClient(), cfg.ElasticsearchURL),
 		lim: limits{requests: cfg.Requests, duration: cfg.Duration, warmup: warmupRounds},
 		rep: newReport(cfg, start),
 	}

@@ -29,7 +29,7 @@ const clockTicks = 100
 // in both snapshots of a phase, so it only shows as no time.
 func (r *runner) cpuNow(ctx context.Context) CPU {
 	var c CPU
-	if b, err := r.es.do(ctx, http.MethodGet, "/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu.total_in_millis", nil); err == nil {
+	if b, err := r.es.Do(ctx, http.MethodGet, "/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu.total_in_millis", nil); err == nil {
 		var res struct {
 			Nodes map[string]struct {
 				Process struct {

@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/migrations"
 )
 
@@ -24,35 +23,21 @@ import (
 // refuses adminURL's own database, so the benchmark never touches the
 // development data.
 func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("preparing the benchmark database: no name")
+	benchURL, err := harness.DatabaseURL(adminURL, name)
+	if err == nil {
+		err = harness.LoopbackOnly(adminURL, "")
 	}
-	u, err := url.Parse(adminURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("preparing the benchmark database: ASSETS_DATABASE_URL must be a postgres:// URL")
-	}
-	if strings.TrimPrefix(u.Path, "/") == name {
-		return "", fmt.Errorf("preparing the benchmark database: %s is the database of ASSETS_DATABASE_URL; pick another name", name)
-	}
-	if err := checkLoopback(adminURL); err != nil {
+	if err != nil {
 		return "", fmt.Errorf("preparing the benchmark database: %w", err)
 	}
-	u.Path = "/" + name
-	benchURL := u.String()
 	want, err := schemaFingerprint()
 	if err != nil {
 		return "", err
 	}
-	conn, err := pgx.Connect(ctx, adminURL)
+	exists, err := harness.DatabaseExists(ctx, adminURL, name)
 	if err != nil {
-		return "", fmt.Errorf("preparing the benchmark database: connecting: %w", err)
+		return "", fmt.Errorf("preparing the benchmark database: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		return "", fmt.Errorf("preparing the benchmark database: looking for %s: %w", name, err)
-	}
-	ident := pgx.Identifier{name}.Sanitize()
 	if exists {
 		got, err := storedFingerprint(ctx, benchURL)
 		if err != nil {
@@ -61,14 +46,9 @@ func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) 
 		if got == want {
 			return benchURL, nil
 		}
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+ident+" WITH (FORCE)"); err != nil {
-			return "", fmt.Errorf("dropping database %s, built from other migrations: %w", name, err)
-		}
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
-		return "", fmt.Errorf("creating database %s: %w", name, err)
-	}
-	return benchURL, nil
+	// Missing, or built from other migrations: (re)create it.
+	return harness.CreateDatabase(ctx, adminURL, name)
 }
 
 // schemaFingerprint is a hash of the embedded migrations.

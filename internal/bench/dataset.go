@@ -278,7 +278,7 @@ func (r *runner) pickTenant(ctx context.Context) error {
 
 // esCount counts the documents behind an alias or index.
 func (r *runner) esCount(ctx context.Context, target string) (int64, error) {
-	b, err := r.es.do(ctx, "GET", "/"+target+"/_count", nil)
+	b, err := r.es.Do(ctx, "GET", "/"+target+"/_count", nil)
 	if err != nil {
 		return 0, fmt.Errorf("counting documents in %s: %w", target, err)
 	}

@@ -86,7 +86,7 @@ func (r *runner) apiSide(u string) side {
 // esSide is one pre-encoded request straight to Elasticsearch.
 func (r *runner) esSide(path string, body []byte) side {
 	return side{name: "Elasticsearch", do: func(ctx context.Context) error {
-		_, err := r.es.do(ctx, http.MethodPost, path, body)
+		_, err := r.es.Do(ctx, http.MethodPost, path, body)
 		return err
 	}}
 }
@@ -102,7 +102,7 @@ func (r *runner) sameIDs(ctx context.Context, apiURL, path string, body []byte, 
 	if err != nil {
 		return false, err
 	}
-	e, err := r.es.do(ctx, http.MethodPost, path, body)
+	e, err := r.es.Do(ctx, http.MethodPost, path, body)
 	if err != nil {
 		return false, err
 	}
@@ -288,7 +288,7 @@ func (r *runner) apiStoredSearch(ctx context.Context, create []byte, ids *[]stri
 // esStoredSearch does what a stored search does, straight: a point in
 // time, then pages with search_after. It returns the point in time.
 func (r *runner) esStoredSearch(ctx context.Context, req index.SearchRequest, ids *[]string) (string, error) {
-	b, err := r.es.do(ctx, http.MethodPost, "/"+r.idx.Alias()+"/_pit?keep_alive=15m", nil)
+	b, err := r.es.Do(ctx, http.MethodPost, "/"+r.idx.Alias()+"/_pit?keep_alive=15m", nil)
 	if err != nil {
 		return "", err
 	}
@@ -304,7 +304,7 @@ func (r *runner) esStoredSearch(ctx context.Context, req index.SearchRequest, id
 		if err != nil {
 			return pit.ID, err
 		}
-		b, err := r.es.do(ctx, http.MethodPost, path, body)
+		b, err := r.es.Do(ctx, http.MethodPost, path, body)
 		if err != nil {
 			return pit.ID, err
 		}
@@ -348,7 +348,7 @@ func (r *runner) closeAPISearches(ctx context.Context, locations []string) {
 func (r *runner) closePITs(ctx context.Context, pits []string) {
 	for _, p := range pits {
 		body, _ := json.Marshal(map[string]string{"id": p})
-		if _, err := r.es.do(ctx, http.MethodDelete, "/_pit", body); err != nil {
+		if _, err := r.es.Do(ctx, http.MethodDelete, "/_pit", body); err != nil {
 			r.log.Debug("bench: closing a point in time", "err", err)
 		}
 	}
@@ -425,7 +425,7 @@ func (r *runner) esComposite(ctx context.Context, path string, body index.Query,
 	size, _ := comp["size"].(int)
 	raw := first
 	for range 1000 {
-		b, err := r.es.do(ctx, http.MethodPost, path, raw)
+		b, err := r.es.Do(ctx, http.MethodPost, path, raw)
 		if err != nil {
 			return err
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/store"
 )
 
@@ -20,25 +22,28 @@ func (r *runner) startServices(ctx context.Context) error {
 		"ASSETS_INDEX=" + r.idx.Alias(),
 		"ASSETS_LOG_LEVEL=info",
 	}
-	addr, err := freeLoopbackAddr()
+	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		return err
 	}
 	logs := filepath.Join(r.cfg.OutDir, "logs")
-	r.serve, err = startChild("the API (serve)", r.cfg.Binary, []string{"serve", "--addr", addr}, env, filepath.Join(logs, "serve.log"))
+	env = append(os.Environ(), env...)
+	r.serve, err = harness.Start(harness.Spec{Name: "the API (serve)", Bin: r.cfg.Binary, Args: []string{"serve", "--addr", addr},
+		Env: env, Log: filepath.Join(logs, "serve.log")})
 	if err != nil {
 		return err
 	}
-	r.syncw, err = startChild("the sync worker (sync)", r.cfg.Binary, []string{"sync"}, env, filepath.Join(logs, "sync.log"))
+	r.syncw, err = harness.Start(harness.Spec{Name: "the sync worker (sync)", Bin: r.cfg.Binary, Args: []string{"sync"},
+		Env: env, Log: filepath.Join(logs, "sync.log")})
 	if err != nil {
 		return err
 	}
 	base := "http://" + addr
-	if err := waitReady(ctx, r.serve, base+"/readyz", time.Minute); err != nil {
+	if err := harness.WaitReady(ctx, r.es.HTTP, r.serve, base+"/readyz", time.Minute); err != nil {
 		return err
 	}
-	if r.syncw.exited() {
-		return fmt.Errorf("the sync worker exited (%v); see %s", r.syncw.err, r.syncw.logf.Name())
+	if r.syncw.Exited() {
+		return fmt.Errorf("the sync worker exited (%v); see %s", r.syncw.Err(), r.syncw.LogPath)
 	}
 	token, err := store.CreateToken(ctx, r.pool, "assets bench "+r.rep.Date.Format(time.RFC3339),
 		[]store.Grant{{Kind: store.ScopeTenant, ScopeID: r.data.tenantID, Permission: "tenant.edit"}})
@@ -46,8 +51,8 @@ func (r *runner) startServices(ctx context.Context) error {
 		return fmt.Errorf("creating the benchmark's token: %w", err)
 	}
 	r.api = newAPIClient(base, r.data.tenantID, token)
-	r.log.Info("bench: services running", "api", base, "api_pid", r.serve.cmd.Process.Pid,
-		"worker_pid", r.syncw.cmd.Process.Pid, "logs", logs)
+	r.log.Info("bench: services running", "api", base, "api_pid", r.serve.Pid(),
+		"worker_pid", r.syncw.Pid(), "logs", logs)
 	return nil
 }
 
@@ -55,10 +60,10 @@ func (r *runner) startServices(ctx context.Context) error {
 func (r *runner) readMemory() {
 	m := &Memory{}
 	var err error
-	if m.APIBytes, err = r.serve.peakRSS(); err != nil {
+	if m.APIBytes, err = r.serve.PeakRSS(); err != nil {
 		r.log.Warn("bench: reading the API's peak memory", "err", err)
 	}
-	if m.WorkerBytes, err = r.syncw.peakRSS(); err != nil {
+	if m.WorkerBytes, err = r.syncw.PeakRSS(); err != nil {
 		r.log.Warn("bench: reading the worker's peak memory", "err", err)
 	}
 	r.rep.Memory = m
@@ -66,11 +71,11 @@ func (r *runner) readMemory() {
 
 // stopServices stops the child processes this run started.
 func (r *runner) stopServices() {
-	for _, c := range []*child{r.serve, r.syncw} {
+	for _, c := range []*harness.Child{r.serve, r.syncw} {
 		if c == nil {
 			continue
 		}
-		if err := c.stop(30 * time.Second); err != nil {
+		if err := c.Stop(30 * time.Second); err != nil {
 			r.log.Warn("bench: stopping a child process", "err", err)
 		}
 	}
@@ -83,7 +88,7 @@ func (r *runner) describeServices(ctx context.Context) {
 	if err := r.pool.QueryRow(ctx, `SELECT current_setting('server_version')`).Scan(&r.rep.Postgres); err != nil {
 		r.log.Warn("bench: reading the PostgreSQL version", "err", err)
 	}
-	b, err := r.es.do(ctx, "GET", "/_nodes/_local?filter_path=nodes.*.version", nil)
+	b, err := r.es.Do(ctx, "GET", "/_nodes/_local?filter_path=nodes.*.version", nil)
 	if err != nil {
 		r.log.Warn("bench: reading the Elasticsearch version", "err", err)
 		return

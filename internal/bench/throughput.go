@@ -207,7 +207,7 @@ func (r *runner) rawBulk(ctx context.Context, f *os.File, chunks []bulkChunk, ta
 				if _, err := f.ReadAt(body, c.off); err != nil {
 					return fmt.Errorf("reading the _bulk spool file: %w", err)
 				}
-				b, err := r.es.bulk(gctx, rawBulkPath, body)
+				b, err := r.es.Bulk(gctx, rawBulkPath, body)
 				if err != nil {
 					return fmt.Errorf("raw _bulk: %w", err)
 				}

@@ -283,7 +283,7 @@ func (r *runner) visibleLabels(ctx context.Context, labels []string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	b, err := r.es.do(ctx, http.MethodPost, "/"+r.idx.Alias()+"/_search", body)
+	b, err := r.es.Do(ctx, http.MethodPost, "/"+r.idx.Alias()+"/_search", body)
 	if err != nil {
 		return nil, fmt.Errorf("polling for updates: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // concurrentPatch clears one asset's labels, then sends
@@ -23,7 +25,7 @@ func concurrentPatch(ctx context.Context, h *harness) Result {
 	r := Result{}
 	res, err := h.request(ctx, http.MethodPatch, path, tf.token, patchDocument(id, map[string]any{"labels": []string{}}), nil)
 	if err != nil || res.status != http.StatusOK {
-		return r.passIf(false, fmt.Sprintf("clearing the labels: %v %d %s", err, res.status, truncate(res.body, 200)))
+		return r.passIf(false, fmt.Sprintf("clearing the labels: %v %d %s", err, res.status, hn.Truncate(res.body, 200)))
 	}
 	want := make([]string, n)
 	for i := range want {
@@ -99,7 +101,7 @@ func (h *harness) assetLabels(ctx context.Context, tf tenantFixture, path string
 		return nil, fmt.Errorf("reading the asset: %w", err)
 	}
 	if res.status != http.StatusOK {
-		return nil, fmt.Errorf("reading the asset: %d %s", res.status, truncate(res.body, 200))
+		return nil, fmt.Errorf("reading the asset: %d %s", res.status, hn.Truncate(res.body, 200))
 	}
 	var doc struct {
 		Data assetDocument `json:"data"`
@@ -119,7 +121,7 @@ func (h *harness) indexedLabels(ctx context.Context, tf tenantFixture, label, id
 		return nil, fmt.Errorf("listing by label: %w", err)
 	}
 	if res.status != http.StatusOK {
-		return nil, fmt.Errorf("listing by label: %d %s", res.status, truncate(res.body, 200))
+		return nil, fmt.Errorf("listing by label: %d %s", res.status, hn.Truncate(res.body, 200))
 	}
 	var doc struct {
 		Data []assetDocument `json:"data"`

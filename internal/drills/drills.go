@@ -18,13 +18,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // Defaults of the timed faults.
@@ -110,42 +108,12 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if err := loopbackOnly(c.AdminDatabaseURL, c.ElasticsearchURL); err != nil {
+	if err := hn.LoopbackOnly(c.AdminDatabaseURL, c.ElasticsearchURL); err != nil {
 		return err
 	}
 	for _, name := range c.Only {
 		if !slices.ContainsFunc(all, func(d drill) bool { return d.name == name }) {
 			return fmt.Errorf("unknown drill %q; the drills are: %s", name, strings.Join(Names(), ", "))
-		}
-	}
-	return nil
-}
-
-// loopbackOnly refuses services that are not on this machine's loopback
-// interface: the drills stop and start them with a local script, and every
-// request they make stays on loopback.
-func loopbackOnly(databaseURL, elasticsearchURLs string) error {
-	pc, err := pgx.ParseConfig(databaseURL)
-	if err != nil {
-		return fmt.Errorf("parsing the database URL: %w", err)
-	}
-	hosts := []string{pc.Host}
-	for _, f := range pc.Fallbacks {
-		hosts = append(hosts, f.Host)
-	}
-	for _, u := range strings.Split(elasticsearchURLs, ",") {
-		pu, err := url.Parse(strings.TrimSpace(u))
-		if err != nil {
-			return fmt.Errorf("parsing the Elasticsearch URL: %w", err)
-		}
-		hosts = append(hosts, pu.Hostname())
-	}
-	for _, h := range hosts {
-		if strings.HasPrefix(h, "/") {
-			continue // a Unix socket
-		}
-		if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return fmt.Errorf("the drills only run against services on loopback; %q is not", h)
 		}
 	}
 	return nil
@@ -283,15 +251,12 @@ func FormatResult(r Result) string {
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	line := fmt.Sprintf("%-20s %-96s %s", r.Name, oneLine(r.Measured), verdict)
+	line := fmt.Sprintf("%-20s %-96s %s", r.Name, hn.OneLine(r.Measured), verdict)
 	if r.Duration > 0 {
 		line += fmt.Sprintf(" (%s)", r.Duration.Round(time.Second))
 	}
 	if !r.Pass && r.Reason != "" {
-		line += ": " + oneLine(r.Reason)
+		line += ": " + hn.OneLine(r.Reason)
 	}
 	return line
 }
-
-// oneLine collapses whitespace runs (newlines included) into single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

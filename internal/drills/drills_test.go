@@ -1,6 +1,7 @@
 package drills
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -184,6 +185,28 @@ func TestUpdateBody(t *testing.T) {
 		if (i%10 == 0) != strings.Contains(b, `"class"`) {
 			t.Errorf("update %d: class %v in %s", i, i%10 == 0, b)
 		}
+		// The update replaces labels and tags, so that no asset can reach a
+		// limit through the load, whatever it held before.
+		var doc struct {
+			Data struct {
+				Attributes struct {
+					Labels []string          `json:"labels"`
+					Tags   map[string]string `json:"tags"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(b), &doc); err != nil {
+			t.Fatalf("update %d: %v in %s", i, err, b)
+		}
+		a := doc.Data.Attributes
+		if n := len(a.Labels); n < 1 || n > 3 || len(a.Tags) != 1 {
+			t.Errorf("update %d: %d labels, %d tags in %s", i, n, len(a.Tags), b)
+		}
+		for _, l := range a.Labels {
+			if !slices.Contains(loadLabels, l) {
+				t.Errorf("update %d: label %q not from the pool", i, l)
+			}
+		}
 	}
 }
 
@@ -240,23 +263,5 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if len(Names()) != 7 {
 		t.Errorf("%d drills, want 7", len(Names()))
-	}
-}
-
-func TestLoopbackOnly(t *testing.T) {
-	for _, tc := range []struct {
-		db, es string
-		ok     bool
-	}{
-		{"postgres://assets@127.0.0.1:55432/assets?sslmode=disable", "http://127.0.0.1:59200", true},
-		{"postgres://assets@localhost/assets", "http://[::1]:9200,http://127.0.0.2:9200", true},
-		{"host=/var/run/postgresql dbname=assets", "http://localhost:9200", true},
-		{"postgres://assets@db.example.com/assets", "http://127.0.0.1:9200", false},
-		{"postgres://assets@127.0.0.1/assets", "http://127.0.0.1:9200,http://10.0.0.5:9200", false},
-	} {
-		err := loopbackOnly(tc.db, tc.es)
-		if (err == nil) != tc.ok {
-			t.Errorf("loopbackOnly(%q, %q) = %v, want ok %v", tc.db, tc.es, err, tc.ok)
-		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // esOutage stops Elasticsearch for cfg.ESOutage while updates are applied
@@ -14,7 +16,7 @@ func esOutage(ctx context.Context, h *harness) Result {
 	cfg := h.cfg
 	load := h.startWrites(ctx, uint64(cfg.Seed)+2, cfg.ESOutage+5*time.Minute)
 	r := Result{}
-	if !sleepCtx(ctx, 2*time.Second) {
+	if !hn.SleepCtx(ctx, 2*time.Second) {
 		load.stop()
 		return r.passIf(false, ctx.Err().Error())
 	}
@@ -23,7 +25,7 @@ func esOutage(ctx context.Context, h *harness) Result {
 		return r.passIf(false, err.Error())
 	}
 	down := time.Now()
-	sleepCtx(ctx, cfg.ESOutage)
+	hn.SleepCtx(ctx, cfg.ESOutage)
 	peak, _ := h.backlog(ctx)
 	startErr := h.services(ctx, "start", "elasticsearch")
 	healthy := time.Now()

@@ -1,16 +1,13 @@
 package drills
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	hn "github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/internal/seed"
 	"github.com/openinventory/assets/store"
 )
@@ -53,13 +51,14 @@ type harness struct {
 	logDir string
 	pool   *pgxpool.Pool
 	client *http.Client
+	es     *hn.ES
 	addr   string // loopback host:port of the API
 	api    string // http://addr
 	fx     fixture
 
-	serve *child
-	sync  *child
-	pids  *pidFile
+	serve *hn.Child
+	sync  *hn.Child
+	pids  *hn.PidFile
 }
 
 // newHarness creates the database, clears the index prefix, seeds, makes
@@ -74,31 +73,29 @@ func newHarness(ctx context.Context, cfg Config) (_ *harness, err error) {
 	if err := os.MkdirAll(h.logDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", h.logDir, err)
 	}
-	h.pids = &pidFile{path: filepath.Join(cfg.WorkDir, "children.pids")}
-	h.client = &http.Client{
-		Timeout: 15 * time.Second,
-		Transport: &http.Transport{
-			Proxy:               nil, // loopback only, whatever the environment says
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-			MaxIdleConns:        128,
-			MaxIdleConnsPerHost: 128,
-			IdleConnTimeout:     30 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	h.pids = &hn.PidFile{Path: filepath.Join(cfg.WorkDir, "children.pids")}
+	h.client = hn.NewHTTPClient(15*time.Second, 128)
+	h.es = hn.NewES(h.client, cfg.ElasticsearchURL)
 
 	h.bin = filepath.Join(cfg.WorkDir, "bin", "assets")
 	// Children of an earlier run that was itself killed would still hold
 	// connections and the binary: end them first.
-	h.pids.killLeftovers(h.bin, h.log)
-	if err := copyExecutable(cfg.Binary, h.bin); err != nil {
+	h.pids.KillLeftovers(h.bin, h.log)
+	if err := hn.CopyExecutable(cfg.Binary, h.bin); err != nil {
 		return nil, err
 	}
-	if h.dbURL, err = createDatabase(ctx, cfg.AdminDatabaseURL, cfg.Database); err != nil {
+	if !databaseName.MatchString(cfg.Database) {
+		return nil, fmt.Errorf("database name %q: use lower-case letters, digits and _", cfg.Database)
+	}
+	if h.dbURL, err = hn.CreateDatabase(ctx, cfg.AdminDatabaseURL, cfg.Database); err != nil {
 		return nil, err
 	}
-	if err := h.deleteIndexes(ctx); err != nil {
+	deleted, err := h.es.DeleteIndexes(ctx, cfg.IndexPrefix)
+	if err != nil {
 		return nil, err
+	}
+	if len(deleted) > 0 {
+		h.log.Info("drills: deleted the indexes of an earlier run", "indexes", deleted)
 	}
 	if h.pool, err = store.Open(ctx, h.dbURL); err != nil {
 		return nil, err
@@ -109,7 +106,7 @@ func newHarness(ctx context.Context, cfg Config) (_ *harness, err error) {
 	if err := h.seed(ctx); err != nil {
 		return nil, err
 	}
-	if h.addr, err = freeLoopbackAddr(); err != nil {
+	if h.addr, err = hn.FreeLoopbackAddr(); err != nil {
 		return nil, err
 	}
 	h.api = "http://" + h.addr
@@ -128,9 +125,9 @@ func newHarness(ctx context.Context, cfg Config) (_ *harness, err error) {
 // close stops the children and closes the pool. The database and the
 // indexes stay for inspection; the next run recreates them.
 func (h *harness) close() {
-	for _, c := range []*child{h.serve, h.sync} {
+	for _, c := range []*hn.Child{h.serve, h.sync} {
 		if c != nil {
-			_ = c.stop(20 * time.Second)
+			_ = c.Stop(20 * time.Second)
 		}
 	}
 	if h.pool != nil {
@@ -141,142 +138,8 @@ func (h *harness) close() {
 	}
 }
 
-// copyExecutable copies the binary through a temporary name and a rename,
-// so that a copy still running from an earlier run is not overwritten in
-// place.
-func copyExecutable(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(dst), err)
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("opening the assets binary: %w", err)
-	}
-	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
-	if err != nil {
-		return fmt.Errorf("copying the assets binary: %w", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copying the assets binary: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("copying the assets binary: %w", err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("copying the assets binary: %w", err)
-	}
-	return nil
-}
-
+// databaseName is what the drills accept as their database name.
 var databaseName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
-
-// createDatabase drops and creates the drills' database through the admin
-// connection and returns its URL.
-func createDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	if !databaseName.MatchString(name) {
-		return "", fmt.Errorf("database name %q: use lower-case letters, digits and _", name)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("parsing the database URL: %w", err)
-	}
-	if strings.TrimPrefix(u.Path, "/") == name {
-		return "", fmt.Errorf("the admin database URL already names %s; it must name another database", name)
-	}
-	actx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	admin, err := pgx.Connect(actx, adminURL)
-	if err != nil {
-		return "", fmt.Errorf("connecting to the admin database: %w", err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
-	if _, err := admin.Exec(actx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-		return "", fmt.Errorf("dropping database %s: %w", name, err)
-	}
-	if _, err := admin.Exec(actx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("creating database %s: %w", name, err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
-// deleteIndexes removes the indexes of the drills' prefix left by an
-// earlier run: exactly the names the index package makes (prefix-initial
-// and prefix-<timestamp>), so another prefix that merely starts the same is
-// left alone.
-func (h *harness) deleteIndexes(ctx context.Context) error {
-	status, body, err := h.es(ctx, http.MethodGet, "/_cat/indices/"+h.cfg.IndexPrefix+"-*?format=json&h=index&expand_wildcards=all")
-	if err != nil {
-		return err
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("listing indexes %s-*: %d %s", h.cfg.IndexPrefix, status, truncate(body, 200))
-	}
-	var rows []struct {
-		Index string `json:"index"`
-	}
-	if err := json.Unmarshal(body, &rows); err != nil {
-		return fmt.Errorf("listing indexes %s-*: %w", h.cfg.IndexPrefix, err)
-	}
-	own := regexp.MustCompile(`^` + regexp.QuoteMeta(h.cfg.IndexPrefix) + `-(initial|\d{8}t\d{6}\.\d{6})$`)
-	for _, r := range rows {
-		if !own.MatchString(r.Index) {
-			continue
-		}
-		status, body, err := h.es(ctx, http.MethodDelete, "/"+r.Index)
-		if err != nil {
-			return err
-		}
-		if status != http.StatusOK && status != http.StatusNotFound {
-			return fmt.Errorf("deleting index %s: %d %s", r.Index, status, truncate(body, 200))
-		}
-		h.log.Info("drills: deleted an index of an earlier run", "index", r.Index)
-	}
-	return nil
-}
-
-// es sends a body-less request to Elasticsearch.
-func (h *harness) es(ctx context.Context, method, path string) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(h.cfg.ElasticsearchURL, "/")+path, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	res, err := h.client.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("Elasticsearch %s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, nil, fmt.Errorf("Elasticsearch %s %s: %w", method, path, err)
-	}
-	return res.StatusCode, body, nil
-}
-
-// aliasIndexes lists the concrete indexes the drills' alias points at.
-func (h *harness) aliasIndexes(ctx context.Context) ([]string, error) {
-	status, body, err := h.es(ctx, http.MethodGet, "/_alias/"+h.cfg.IndexPrefix)
-	if err != nil {
-		return nil, err
-	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("reading alias %s: %d %s", h.cfg.IndexPrefix, status, truncate(body, 200))
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("reading alias %s: %w", h.cfg.IndexPrefix, err)
-	}
-	var names []string
-	for n := range m {
-		names = append(names, n)
-	}
-	return names, nil
-}
 
 // seed fills the database with `assets seed` and reads back what the drills
 // need, then creates one tenant.edit token per tenant.
@@ -363,35 +226,16 @@ func (h *harness) startServe(ctx context.Context) error {
 
 // waitReady polls /readyz until the API answers 200.
 func (h *harness) waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	var last string
-	for time.Now().Before(deadline) {
-		if !h.serve.alive() {
-			return fmt.Errorf("assets serve exited: %v (see %s)", h.serve.exitErr(), h.serve.logPath)
-		}
-		res, err := h.request(ctx, http.MethodGet, "/readyz", "", nil, nil)
-		if err == nil && res.status == http.StatusOK {
-			return nil
-		}
-		if err != nil {
-			last = err.Error()
-		} else {
-			last = fmt.Sprintf("%d %s", res.status, truncate(res.body, 200))
-		}
-		if !sleepCtx(ctx, 250*time.Millisecond) {
-			return ctx.Err()
-		}
-	}
-	return fmt.Errorf("the API at %s was not ready within %s: %s", h.api, timeout, last)
+	return hn.WaitReady(ctx, h.client, h.serve, h.api+"/readyz", timeout)
 }
 
 // restartSync kills the sync worker with SIGKILL and starts a new one.
 func (h *harness) restartSync() error {
 	if h.sync != nil {
-		if !h.sync.alive() {
-			return fmt.Errorf("the sync worker had exited by itself: %v (see %s)", h.sync.exitErr(), h.sync.logPath)
+		if h.sync.Exited() {
+			return fmt.Errorf("the sync worker had exited by itself: %v (see %s)", h.sync.Err(), h.sync.LogPath)
 		}
-		if err := h.sync.kill(); err != nil {
+		if err := h.sync.Kill(); err != nil {
 			return err
 		}
 	}
@@ -411,7 +255,7 @@ func (h *harness) restore(ctx context.Context) error {
 			return err
 		}
 	}
-	if !h.elasticsearchUp(sctx) {
+	if !h.es.Up(sctx) {
 		h.log.Warn("drills: Elasticsearch is down after a drill; starting it")
 		if err := h.services(sctx, "start", "elasticsearch"); err != nil {
 			return err
@@ -420,13 +264,13 @@ func (h *harness) restore(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if h.sync == nil || !h.sync.alive() {
+	if h.sync == nil || h.sync.Exited() {
 		h.log.Warn("drills: the sync worker is not running; starting it")
 		if err := h.startSync(); err != nil {
 			return err
 		}
 	}
-	if h.serve == nil || !h.serve.alive() {
+	if h.serve == nil || h.serve.Exited() {
 		h.log.Warn("drills: the API is not running; starting it")
 		return h.startServe(ctx)
 	}
@@ -437,11 +281,6 @@ func (h *harness) postgresUp(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return h.pool.Ping(ctx) == nil
-}
-
-func (h *harness) elasticsearchUp(ctx context.Context) bool {
-	status, _, err := h.es(ctx, http.MethodGet, "/_cluster/health")
-	return err == nil && status == http.StatusOK
 }
 
 // backlog is the number of pending outbox rows.
@@ -462,7 +301,7 @@ func (h *harness) waitDrained(ctx context.Context, timeout time.Duration) (time.
 		if n, err = h.backlog(ctx); err == nil && n == 0 {
 			return time.Since(start), nil
 		}
-		if !sleepCtx(ctx, 100*time.Millisecond) {
+		if !hn.SleepCtx(ctx, 100*time.Millisecond) {
 			return time.Since(start), ctx.Err()
 		}
 	}
@@ -499,8 +338,8 @@ func (r verifyReport) String() string {
 func (h *harness) verify(ctx context.Context) (verifyReport, error) {
 	var rep verifyReport
 	out, err := h.runChild(ctx, "verify", h.cfg.VerifyWait+time.Minute, "verify", "--wait", h.cfg.VerifyWait.String())
-	var ee *exitStatusError
-	if err != nil && !(errors.As(err, &ee) && ee.code == 3) {
+	var ee *hn.ExitStatusError
+	if err != nil && !(errors.As(err, &ee) && ee.Code == 3) {
 		return rep, err
 	}
 	if jerr := json.Unmarshal(out, &rep); jerr != nil {
@@ -520,67 +359,18 @@ type response struct {
 // request sends one API request to the loopback server. body, when not
 // nil, is sent as JSON:API.
 func (h *harness) request(ctx context.Context, method, path, token string, body []byte, header http.Header) (response, error) {
-	var rd io.Reader
+	header = header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Accept", "application/vnd.api+json")
 	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.api+path, rd)
-	if err != nil {
-		return response{}, err
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	req.Header.Set("Accept", "application/vnd.api+json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/vnd.api+json")
+		header.Set("Content-Type", "application/vnd.api+json")
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Token "+token)
+		header.Set("Authorization", "Token "+token)
 	}
 	start := time.Now()
-	res, err := h.client.Do(req)
-	if err != nil {
-		return response{elapsed: time.Since(start)}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	r := response{status: res.StatusCode, header: res.Header, body: b, elapsed: time.Since(start)}
-	if err != nil {
-		return r, fmt.Errorf("%s %s: reading the response: %w", method, path, err)
-	}
-	return r, nil
-}
-
-// freeLoopbackAddr finds a free loopback port.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// sleepCtx sleeps for d or until ctx ends; it reports whether it slept.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-func truncate(b []byte, n int) string {
-	s := oneLine(string(b))
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
+	status, rh, b, err := hn.Request(ctx, h.client, method, h.api+path, header, body)
+	return response{status: status, header: rh, body: b, elapsed: time.Since(start)}, err
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // killWorker kills the sync worker with SIGKILL cfg.Kills times at random
@@ -20,7 +22,7 @@ func killWorker(ctx context.Context, h *harness) Result {
 	var maxBacklog int64
 	var killErr error
 	for _, at := range schedule {
-		if !sleepCtx(ctx, time.Until(begin.Add(at))) {
+		if !hn.SleepCtx(ctx, time.Until(begin.Add(at))) {
 			break
 		}
 		n, err := h.backlog(ctx)
@@ -36,7 +38,7 @@ func killWorker(ctx context.Context, h *harness) Result {
 		kills++
 		h.log.Info("drill: killed the sync worker", "kill", kills, "at", at.Round(time.Millisecond), "backlog", n)
 	}
-	sleepCtx(ctx, time.Until(begin.Add(cfg.KillDuration)))
+	hn.SleepCtx(ctx, time.Until(begin.Add(cfg.KillDuration)))
 	st := load.stop()
 	r := Result{Measured: fmt.Sprintf("%d kill -9 of the worker in %s (%d with a backlog, peak %d), %s",
 		kills, st.elapsed.Round(time.Second), busy, maxBacklog, st)}

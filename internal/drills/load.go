@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // pacer hands out evenly spaced slots: the i-th slot is due at
@@ -71,8 +73,8 @@ type writeLoad struct {
 const writeWorkers = 8
 
 // startWrites starts PATCHing random assets of both tenants at cfg.Rate per
-// second, each request a label add and remove plus a tag, and sometimes a
-// class. It stops by itself after maxDuration, the bound of every load.
+// second, each request replacing the labels and tags (see updateBody), and
+// sometimes setting a class. It stops by itself after maxDuration, the bound of every load.
 func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time.Duration) *writeLoad {
 	ctx, cancel := context.WithTimeout(ctx, maxDuration)
 	l := &writeLoad{cancel: cancel, start: time.Now()}
@@ -84,7 +86,7 @@ func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time
 			rng := rand.New(rand.NewPCG(seed, uint64(w)))
 			for {
 				i, due, ok := p.slot()
-				if !ok || !sleepCtx(ctx, time.Until(due)) {
+				if !ok || !hn.SleepCtx(ctx, time.Until(due)) {
 					return
 				}
 				tf := h.fx.tenants[rng.IntN(len(h.fx.tenants))]
@@ -114,7 +116,7 @@ func (l *writeLoad) record(res response, err error) {
 		if err != nil {
 			l.first = err.Error()
 		} else {
-			l.first = fmt.Sprintf("status %d: %s", res.status, truncate(res.body, 300))
+			l.first = fmt.Sprintf("status %d: %s", res.status, hn.Truncate(res.body, 300))
 		}
 	}
 }
@@ -129,18 +131,22 @@ func (l *writeLoad) stop() loadStats {
 		elapsed: time.Since(l.start), maxLatency: l.maxLatency}
 }
 
-// loadLabels is the small label pool of the write load, so that no asset
-// ever reaches the limit of 50 labels.
+// loadLabels is the small label pool of the write load.
 var loadLabels = []string{"drill-a", "drill-b", "drill-c", "drill-d", "drill-e", "drill-f"}
 
-// updateBody is the JSON:API document of one load PATCH: add one label,
-// remove another, set a tag, and every tenth time a class.
+// updateBody is the JSON:API document of one load PATCH: replace the
+// labels with one to three of loadLabels and the tags with one, and every
+// tenth time set a class. Replacing rather than adding keeps every update
+// within the contract's limits (labels, tags) whatever earlier drills left
+// on the asset, so a failed update always means the service.
 func updateBody(id string, i int64, rng *rand.Rand) []byte {
-	add := rng.IntN(len(loadLabels))
-	remove := (add + 1 + rng.IntN(len(loadLabels)-1)) % len(loadLabels)
+	labels := make([]string, 0, 3)
+	for _, k := range rng.Perm(len(loadLabels))[:1+rng.IntN(3)] {
+		labels = append(labels, loadLabels[k])
+	}
 	attrs := map[string]any{
-		"labels": map[string]any{"add": []string{loadLabels[add]}, "remove": []string{loadLabels[remove]}},
-		"tags":   map[string]any{"add": map[string]string{"drill": fmt.Sprintf("u%d", i)}},
+		"labels": labels,
+		"tags":   map[string]string{"drill": fmt.Sprintf("u%d", i)},
 	}
 	if i%10 == 0 {
 		attrs["class"] = map[string]any{"rank": 1 + rng.IntN(4)}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // readRate and readWorkers shape the read load of the PostgreSQL drill.
@@ -51,7 +53,7 @@ func pgRestart(ctx context.Context, h *harness) Result {
 			defer wg.Done()
 			for {
 				i, due, ok := p.slot()
-				if !ok || !sleepCtx(lctx, time.Until(due)) {
+				if !ok || !hn.SleepCtx(lctx, time.Until(due)) {
 					return
 				}
 				res, err := h.request(lctx, http.MethodGet, paths[i%int64(len(paths))], tf.token, nil, nil)
@@ -82,13 +84,13 @@ func pgRestart(ctx context.Context, h *harness) Result {
 	}
 
 	r := Result{}
-	sleepCtx(ctx, 3*time.Second)
+	hn.SleepCtx(ctx, 3*time.Second)
 	if err := h.services(ctx, "stop", "postgres"); err != nil {
 		stopReads()
 		return r.passIf(false, err.Error())
 	}
 	stopped := time.Now()
-	sleepCtx(ctx, cfg.PGOutage)
+	hn.SleepCtx(ctx, cfg.PGOutage)
 	startErr := h.services(ctx, "start", "postgres")
 	back := time.Now()
 	if startErr != nil {
@@ -141,7 +143,7 @@ func pgRestart(ctx context.Context, h *harness) Result {
 func waitRecovered(ctx context.Context, mu *sync.Mutex, outcomes *[]outcome, since time.Time, window, timeout time.Duration) time.Time {
 	deadline := since.Add(timeout)
 	for time.Now().Before(deadline) {
-		if !sleepCtx(ctx, 250*time.Millisecond) {
+		if !hn.SleepCtx(ctx, 250*time.Millisecond) {
 			return time.Time{}
 		}
 		mu.Lock()
@@ -193,7 +195,7 @@ func checkErrorDocument(status int, contentType string, body []byte, want int) e
 	}
 	jerr := json.Unmarshal(body, &doc)
 	if jerr != nil || doc.JSONAPI.Version != "1.0" || len(doc.Errors) == 0 {
-		return fmt.Errorf("status %d, not a JSON:API error document: %s", status, truncate(body, 200))
+		return fmt.Errorf("status %d, not a JSON:API error document: %s", status, hn.Truncate(body, 200))
 	}
 	if status != want {
 		return fmt.Errorf("status %d (want %d), detail %q", status, want, doc.Errors[0].Detail)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // reindexUnderLoad runs `assets reindex` while updates are applied through
@@ -13,18 +15,18 @@ import (
 func reindexUnderLoad(ctx context.Context, h *harness) Result {
 	cfg := h.cfg
 	r := Result{}
-	before, err := h.aliasIndexes(ctx)
+	before, err := h.es.AliasIndexes(ctx, h.cfg.IndexPrefix)
 	if err != nil {
 		return r.passIf(false, err.Error())
 	}
 	load := h.startWrites(ctx, uint64(cfg.Seed)+5, 10*time.Minute)
-	sleepCtx(ctx, 3*time.Second)
+	hn.SleepCtx(ctx, 3*time.Second)
 	began := time.Now()
 	// Small pages make the reindex take longer, so more updates land while
 	// it reads.
 	out, rerr := h.runChild(ctx, "reindex", 5*time.Minute, "reindex", "--keep", "1", "--page", "200")
 	took := time.Since(began)
-	sleepCtx(ctx, 3*time.Second)
+	hn.SleepCtx(ctx, 3*time.Second)
 	st := load.stop()
 	if rerr != nil {
 		return r.passIf(false, rerr.Error())
@@ -38,7 +40,7 @@ func reindexUnderLoad(ctx context.Context, h *harness) Result {
 	if err := json.Unmarshal(out, &res); err != nil {
 		return r.passIf(false, fmt.Sprintf("reading the reindex output: %v", err))
 	}
-	after, err := h.aliasIndexes(ctx)
+	after, err := h.es.AliasIndexes(ctx, h.cfg.IndexPrefix)
 	if err != nil {
 		return r.passIf(false, err.Error())
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // fuzzTimeout bounds one schemathesis run.
@@ -241,15 +243,15 @@ func readFuzzEvents(path string) (fuzzStats, error) {
 					}
 					what := fmt.Sprintf("%s: %s %s -> %d", c.Name, in.Request.Method, in.Request.URI, status)
 					if c.FailureInfo != nil {
-						what += ": " + oneLine(c.FailureInfo.Failure.Title+" "+c.FailureInfo.Failure.Message)
+						what += ": " + hn.OneLine(c.FailureInfo.Failure.Title+" "+c.FailureInfo.Failure.Message)
 					}
 					st.failures = append(st.failures, what)
 				}
 			}
 		case ev.NonFatalError != nil:
-			st.errors = append(st.errors, ev.NonFatalError.Label+": "+ev.NonFatalError.Value.Type+": "+oneLine(ev.NonFatalError.Value.Message))
+			st.errors = append(st.errors, ev.NonFatalError.Label+": "+ev.NonFatalError.Value.Type+": "+hn.OneLine(ev.NonFatalError.Value.Message))
 		case ev.FatalError != nil:
-			st.errors = append(st.errors, "fatal: "+oneLine(ev.FatalError.Exception.Message))
+			st.errors = append(st.errors, "fatal: "+hn.OneLine(ev.FatalError.Exception.Message))
 		}
 	}
 	if err := sc.Err(); err != nil {

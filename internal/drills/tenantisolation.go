@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/openinventory/assets/index"
+	hn "github.com/openinventory/assets/internal/harness"
 )
 
 // catalogueIDs returns the ids of the group field and the filter field of
@@ -118,7 +119,7 @@ func tenantIsolation(ctx context.Context, h *harness) Result {
 					return r.passIf(false, fmt.Sprintf("control %s: %v", p, err))
 				}
 				if res.status != http.StatusOK {
-					return r.passIf(false, fmt.Sprintf("control %s with the tenant's own token: %d %s", p, res.status, truncate(res.body, 200)))
+					return r.passIf(false, fmt.Sprintf("control %s with the tenant's own token: %d %s", p, res.status, hn.Truncate(res.body, 200)))
 				}
 			}
 		}
@@ -191,7 +192,7 @@ func (h *harness) isolationProbe(ctx context.Context, token, reqID string, p, tw
 			continue
 		}
 		if !strings.Contains(sentText, s) {
-			return false, fmt.Errorf("the answer holds the id %s, which the request did not carry: %s", s, truncate(res.body, 300))
+			return false, fmt.Errorf("the answer holds the id %s, which the request did not carry: %s", s, hn.Truncate(res.body, 300))
 		}
 		echoed = true
 	}
@@ -205,7 +206,7 @@ func (h *harness) isolationProbe(ctx context.Context, token, reqID string, p, tw
 	}
 	if tres.status != res.status || !bytes.Equal(tbody, res.body) {
 		return echoed, fmt.Errorf("the answer differs from the one for unknown ids (%d %s vs %d %s)",
-			res.status, truncate(res.body, 200), tres.status, truncate(tres.body, 200))
+			res.status, hn.Truncate(res.body, 200), tres.status, hn.Truncate(tres.body, 200))
 	}
 	return echoed, nil
 }
@@ -249,7 +250,7 @@ func (h *harness) createSearch(ctx context.Context, tf tenantFixture, kind, scop
 		return "", fmt.Errorf("creating a search: %w", err)
 	}
 	if res.status != http.StatusFound {
-		return "", fmt.Errorf("creating a search: %d %s", res.status, truncate(res.body, 200))
+		return "", fmt.Errorf("creating a search: %d %s", res.status, hn.Truncate(res.body, 200))
 	}
 	loc, err := url.Parse(res.header.Get("Location"))
 	if err != nil {

@@ -9,10 +9,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -20,9 +20,10 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/store"
 )
 
@@ -54,31 +55,20 @@ func DatabaseURL(t testing.TB) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
+	name := Name("assets_test_")
+	dbURL, err := harness.CreateDatabase(ctx, base, name)
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
 		unavailable(t, "PostgreSQL", err)
 	}
-	defer admin.Close(context.Background())
-	name := Name("assets_test_")
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if err != nil {
 		t.Fatalf("creating test database: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_ = harness.DropDatabase(ctx, base, name)
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parsing database URL: %v", err)
-	}
-	u.Path = "/" + name
-	dbURL := u.String()
 	pool, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatalf("opening test database: %v", err)

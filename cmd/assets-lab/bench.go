@@ -9,9 +9,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/internal/bench"
+	"github.com/openinventory/assets/internal/cli"
 )
 
-func newBenchCmd(e *env) *cobra.Command {
+func newBenchCmd(e *cli.Env) *cobra.Command {
 	cfg := bench.Config{}
 	var database, prefix string
 	cmd := &cobra.Command{
@@ -20,7 +21,7 @@ func newBenchCmd(e *env) *cobra.Command {
 		Long: `bench seeds (or reuses) a reproducible data set in a database of its own (--database,
 created next to ASSETS_DATABASE_URL's) and indexes it under an index prefix of its own
 (--index), so the development data is never touched. It then runs "serve" and "sync" of
-this binary as child processes and measures, each side interleaved with the others:
+the assets binary (--bin) as child processes and measures, each side interleaved with the others:
 lists, q== search, stored searches, group values and autocomplete through the API next to
 the same question sent straight to Elasticsearch or answered by PostgreSQL alone; bulk
 PATCH; sync lag under a steady update rate; reindex throughput next to raw _bulk; and
@@ -32,30 +33,28 @@ seed, and the index when it holds as many documents.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if prefix == "" || prefix == e.indexPrefix {
-				return &exitError{2, fmt.Errorf("--index %q: the benchmark needs an index prefix other than ASSETS_INDEX (%q)", prefix, e.indexPrefix)}
+			if prefix == "" || prefix == e.IndexPrefix {
+				return cli.BadInput(fmt.Errorf("--index %q: the benchmark needs an index prefix other than ASSETS_INDEX (%q)", prefix, e.IndexPrefix))
 			}
-			if cfg.Binary == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return fmt.Errorf("finding this binary: %w", err)
-				}
-				cfg.Binary = exe
+			bin, err := assetsBinary(cfg.Binary)
+			if err != nil {
+				return err
 			}
-			url, err := bench.EnsureDatabase(ctx, e.databaseURL, database)
+			cfg.Binary = bin
+			url, err := bench.EnsureDatabase(ctx, e.DatabaseURL, database)
 			if err != nil {
 				return err
 			}
 			be := *e
-			be.databaseURL, be.indexPrefix = url, prefix
-			pool, idx, err := connect(ctx, &be)
+			be.DatabaseURL, be.IndexPrefix = url, prefix
+			pool, idx, err := cli.Connect(ctx, &be)
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
-			cfg.Pool, cfg.Index, cfg.DatabaseURL, cfg.Logger = pool, idx, url, e.logger
-			cfg.ElasticsearchURL, _, _ = strings.Cut(e.elasticsearchURL, ",")
-			cfg.Command = "assets " + strings.Join(os.Args[1:], " ")
+			cfg.Pool, cfg.Index, cfg.DatabaseURL, cfg.Logger = pool, idx, url, e.Logger
+			cfg.ElasticsearchURL, _, _ = strings.Cut(e.ElasticsearchURL, ",")
+			cfg.Command = "assets-lab " + strings.Join(os.Args[1:], " ")
 			rep, err := bench.Run(ctx, cfg)
 			if err != nil {
 				return err
@@ -65,10 +64,10 @@ seed, and the index when it holds as many documents.`,
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
-			e.logger.Info("bench: results written", "json", jsonPath, "markdown", mdPath, "duration", time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
+			e.Logger.Info("bench: results written", "json", jsonPath, "markdown", mdPath, "duration", time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
 			for _, t := range rep.Targets {
 				if !t.Met {
-					e.logger.Warn("bench: target missed", "target", t.Name, "want", t.Want, "got", t.Got)
+					e.Logger.Warn("bench: target missed", "target", t.Name, "want", t.Want, "got", t.Got)
 				}
 			}
 			return nil
@@ -84,6 +83,6 @@ seed, and the index when it holds as many documents.`,
 	f.StringVar(&cfg.OutDir, "out", ".bench", "folder for the results and the child processes' logs")
 	f.StringVar(&database, "database", "assets_bench", "the benchmark's database, on the server of ASSETS_DATABASE_URL")
 	f.StringVar(&prefix, "index", "bench", "the benchmark's index alias and prefix")
-	f.StringVar(&cfg.Binary, "bin", "", "the assets binary that runs serve and sync (default: this one)")
+	f.StringVar(&cfg.Binary, "bin", "", "the assets binary that runs serve and sync (default: assets next to this binary)")
 	return cmd
 }

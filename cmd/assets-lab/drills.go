@@ -2,16 +2,15 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/internal/drills"
 )
 
-func newDrillsCmd(e *env) *cobra.Command {
+func newDrillsCmd(e *cli.Env) *cobra.Command {
 	var cfg drills.Config
 	cmd := &cobra.Command{
 		Use:   "drills [--only NAME,...]",
@@ -19,34 +18,32 @@ func newDrillsCmd(e *env) *cobra.Command {
 		Long: `drills injects faults into a system of its own and checks the guarantees: it recreates
 the database --database through ASSETS_DATABASE_URL (used as the admin connection), uses
 the index prefix --index, seeds it, and runs its own "assets serve" and "assets sync"
-child processes (copies of this binary) on a free loopback port. Each drill prints one
-line: its name, what it measured, PASS or FAIL; each that can drift ends with
-"assets verify". Stopping and starting PostgreSQL and Elasticsearch goes through
---services-script (scripts/services.sh), so those drills interrupt every user of the
-two services. "make drills" runs it through scripts/drills.sh, which also installs
-schemathesis.
+child processes (copies of the assets binary --bin, by default the one next to this
+binary) on a free loopback port. Each drill prints one line: its name, what it measured,
+PASS or FAIL; each that can drift ends with "assets verify". Stopping and starting
+PostgreSQL and Elasticsearch goes through --services-script (scripts/services.sh), so
+those drills interrupt every user of the two services. "make drills" runs it through
+scripts/drills.sh, which also installs schemathesis.
 
 The drills, in order:
 ` + drills.Summaries(),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if e.databaseURL == "" {
-				return &exitError{2, errors.New("set ASSETS_DATABASE_URL (an existing database: the admin connection)")}
+			if e.DatabaseURL == "" {
+				return cli.BadInput(errors.New("set ASSETS_DATABASE_URL (an existing database: the admin connection)"))
 			}
-			if e.elasticsearchURL == "" {
-				return &exitError{2, errors.New("set ASSETS_ELASTICSEARCH_URL")}
+			if e.ElasticsearchURL == "" {
+				return cli.BadInput(errors.New("set ASSETS_ELASTICSEARCH_URL"))
 			}
-			cfg.AdminDatabaseURL = e.databaseURL
-			cfg.ElasticsearchURL = e.elasticsearchURL
+			cfg.AdminDatabaseURL = e.DatabaseURL
+			cfg.ElasticsearchURL = e.ElasticsearchURL
 			cfg.Out = cmd.OutOrStdout()
-			cfg.Logger = e.logger
+			cfg.Logger = e.Logger
 			var err error
-			if cfg.Binary == "" {
-				if cfg.Binary, err = os.Executable(); err != nil {
-					return fmt.Errorf("finding this binary: %w", err)
-				}
+			if cfg.Binary, err = assetsBinary(cfg.Binary); err != nil {
+				return err
 			}
-			for _, p := range []*string{&cfg.WorkDir, &cfg.ServicesScript, &cfg.Binary} {
+			for _, p := range []*string{&cfg.WorkDir, &cfg.ServicesScript} {
 				if *p, err = filepath.Abs(*p); err != nil {
 					return err
 				}
@@ -67,7 +64,7 @@ The drills, in order:
 	f.StringVar(&cfg.WorkDir, "work-dir", ".services/drills", "logs, reports and the copy of the binary")
 	f.StringVar(&cfg.ServicesScript, "services-script", "scripts/services.sh", "script with stop|start postgres|elasticsearch")
 	f.StringVar(&cfg.Schemathesis, "schemathesis", "", "the schemathesis CLI (scripts/drills.sh installs one)")
-	f.StringVar(&cfg.Binary, "bin", "", "the assets binary the children run (default: this one)")
+	f.StringVar(&cfg.Binary, "bin", "", "the assets binary the children run (default: assets next to this binary)")
 	f.IntVar(&cfg.Assets, "assets", 3000, "assets to seed")
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the data, the load and the fault timing")
 	f.IntVar(&cfg.Rate, "rate", 200, "updates per second of the write load")
