@@ -77,7 +77,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.ImportWithLog(cmd.Context(), pool, src, e.logger)
+			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.logger))
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return &exitError{2, le}
@@ -150,7 +150,7 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.ImportWithLog(cmd.Context(), pool, src, e.logger); err != nil {
+				if _, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.logger)); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
