@@ -153,7 +153,7 @@ func databaseUnavailable(err error) bool {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "08")
+		return strings.HasPrefix(pe.Code, store.SQLStateClassServerShutdown) || strings.HasPrefix(pe.Code, store.SQLStateClassConnectionException)
 	}
 	return pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }

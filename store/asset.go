@@ -1,5 +1,29 @@
 // Package store owns PostgreSQL: tenants, groups, orgs, assets and their org
 // membership, API tokens, stored searches, and the outbox the sync worker reads.
+//
+// # Function signatures
+//
+// Every function that touches the database takes a context first, then
+// one database handle, chosen by one rule:
+//
+//   - q Querier: the function runs a single statement (a read, or one
+//     write that is atomic by itself). The caller picks the handle: the
+//     pool, or its own transaction to read or write inside it.
+//   - pool *pgxpool.Pool: the function runs several statements that must be
+//     all or nothing, so it opens, commits or rolls back its own
+//     transaction (Import, CreateToken, UpdateAssets, ApplyPatches), or it
+//     needs a whole pool (Migrate).
+//   - tx pgx.Tx: the function is only correct inside the caller's
+//     transaction, because what it does must commit or roll back with the
+//     caller's other work (ClaimOutbox locks rows until the caller's
+//     DeleteOutbox or RetryOutbox commits).
+//
+// Unexported helpers follow the same rule; those that are steps of a
+// function owning a transaction take its pgx.Tx.
+//
+// Options of a function with several of them are functional options
+// (ImportOption). Errors from PostgreSQL are told apart by their SQLSTATE:
+// see SQLState and the SQLState... constants.
 package store
 
 import (

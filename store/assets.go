@@ -8,14 +8,17 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrNotFound is returned when a row does not exist (or is outside what the
 // caller may see: the API maps both to 404).
 var ErrNotFound = errors.New("not found")
 
-// Querier is what both *pgxpool.Pool and pgx.Tx offer.
+// Querier is what both *pgxpool.Pool and pgx.Tx offer: the handle of a
+// function that runs a single statement (see the package documentation).
 type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }

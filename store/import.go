@@ -37,24 +37,35 @@ var assetColumns = []string{
 	"created_at", "updated_at",
 }
 
+// ImportOption changes how Import runs.
+type ImportOption func(*importOptions)
+
+type importOptions struct {
+	log *slog.Logger
+}
+
+// LogPhases makes Import log the duration of each phase at debug level to
+// log (nil logs nothing).
+func LogPhases(log *slog.Logger) ImportOption {
+	return func(o *importOptions) { o.log = log }
+}
+
 // Import writes every record of src in one transaction: upserts by id, all or
 // nothing. Assets stream through COPY into a staging table and are merged
 // with one INSERT ... ON CONFLICT, so the outbox triggers fire once per
 // statement; rows whose data did not change are left alone (no version bump).
 // The first bad record is returned as a *LineError and nothing is written.
-func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource) (ImportSummary, error) {
-	return ImportWithLog(ctx, pool, src, nil)
-}
-
-// ImportWithLog is Import, logging the duration of each phase at debug
-// level when log is not nil.
-func ImportWithLog(ctx context.Context, pool *pgxpool.Pool, src RecordSource, log *slog.Logger) (ImportSummary, error) {
+func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...ImportOption) (ImportSummary, error) {
+	var o importOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var sum ImportSummary
 	phase := func(string) {}
-	if log != nil {
+	if o.log != nil {
 		start := time.Now()
 		phase = func(name string) {
-			log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
+			o.log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
 		}
 	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -218,6 +229,41 @@ func nullString(s string) *string {
 // merge upserts the hierarchy and the staged assets, checking references so
 // that a bad one is reported with its line.
 func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) error {
+	if err := mergeHierarchy(ctx, tx, cs); err != nil {
+		return err
+	}
+	if cs.sum.Assets == 0 {
+		return nil
+	}
+	// A later line for the same id wins.
+	if cs.duplicates {
+		if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
+			return fmt.Errorf("deduplicating staged assets: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE import_assets`); err != nil {
+		return fmt.Errorf("analysing staged assets: %w", err)
+	}
+	phase("dedupe")
+	if err := checkReferences(ctx, tx); err != nil {
+		return err
+	}
+	phase("check references")
+	existing, err := upsertAssets(ctx, tx)
+	if err != nil {
+		return err
+	}
+	phase("upsert assets")
+	if err := mergeMemberships(ctx, tx, existing); err != nil {
+		return err
+	}
+	phase("memberships")
+	return nil
+}
+
+// mergeHierarchy upserts the tenants, groups and orgs of the import, each
+// group and org only into an existing parent.
+func mergeHierarchy(ctx context.Context, tx pgx.Tx, cs *copySource) error {
 	for _, t := range cs.tenants {
 		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name`, t.Tenant.ID, t.Tenant.Name); err != nil {
@@ -248,19 +294,12 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) e
 			return &LineError{Line: o.Line, Err: fmt.Errorf("org %s: group %s does not exist", o.Org.ID, o.Org.GroupID)}
 		}
 	}
-	if cs.sum.Assets == 0 {
-		return nil
-	}
-	// A later line for the same id wins.
-	if cs.duplicates {
-		if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
-			return fmt.Errorf("deduplicating staged assets: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `ANALYZE import_assets`); err != nil {
-		return fmt.Errorf("analysing staged assets: %w", err)
-	}
-	phase("dedupe")
+	return nil
+}
+
+// checkReferences reports the first staged asset, by line, whose tenant or
+// one of whose orgs (in that tenant) does not exist.
+func checkReferences(ctx context.Context, tx pgx.Tx) error {
 	var line int
 	var ref string
 	err := tx.QueryRow(ctx, `SELECT i.line, i.tenant_id::text FROM import_assets i
@@ -278,16 +317,21 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) e
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("checking asset orgs: %w", err)
 	}
-	phase("check references")
+	return nil
+}
+
+// upsertAssets merges the staged assets into assets, leaving unchanged rows
+// alone, and returns how many of them existed before.
+func upsertAssets(ctx context.Context, tx pgx.Tx) (int64, error) {
 	// Which staged assets existed before: only those can have memberships
 	// to remove, and a fresh import skips that work entirely.
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
 		SELECT i.id FROM import_assets i JOIN assets a ON a.id = i.id`); err != nil {
-		return fmt.Errorf("finding existing assets: %w", err)
+		return 0, fmt.Errorf("finding existing assets: %w", err)
 	}
 	var existing int64
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_existing`).Scan(&existing); err != nil {
-		return fmt.Errorf("counting existing assets: %w", err)
+		return 0, fmt.Errorf("counting existing assets: %w", err)
 	}
 	cols := joinColumns(assetColumns, "")
 	var sets, cmpOld, cmpNew string
@@ -302,14 +346,9 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) e
 	if _, err := tx.Exec(ctx, `INSERT INTO assets (`+cols+`) SELECT `+cols+` FROM import_assets
 		ON CONFLICT (id) DO UPDATE SET `+sets+`
 		WHERE (`+cmpOld+`) IS DISTINCT FROM (`+cmpNew+`)`); err != nil {
-		return fmt.Errorf("upserting assets: %w", err)
+		return 0, fmt.Errorf("upserting assets: %w", err)
 	}
-	phase("upsert assets")
-	if err := mergeMemberships(ctx, tx, existing); err != nil {
-		return err
-	}
-	phase("memberships")
-	return nil
+	return existing, nil
 }
 
 // mergeMemberships makes asset_orgs match the staged org_ids. The

@@ -27,6 +27,7 @@ const fullAsset = `{"type":"container_images","id":"` + asset1 + `","attributes"
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "") + "\n" }
 
 func TestImportRoundTripsEveryAttribute(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	sum, err := importString(t, pool, hierarchyNDJSON()+oneLine(fullAsset))
@@ -84,6 +85,7 @@ func jsonEqual(t *testing.T, a, b json.RawMessage) bool {
 }
 
 func TestImportRejectsBadLineAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	good := `{"type":"container_images","id":"` + asset2 + `","attributes":{"tenant_id":"` + tenantA + `"}}` + "\n"
 	cases := []struct {
 		name, bad string
@@ -102,6 +104,7 @@ func TestImportRejectsBadLineAndWritesNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			pool := testenvPostgres(t)
 			_, err := importString(t, pool, hierarchyNDJSON()+good+tc.bad+good)
 			var le *store.LineError

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/sourcegraph/conc/panics"
+	"github.com/sourcegraph/conc/stream"
 )
 
 // chunk is a run of consecutive lines, parsed by one worker.
@@ -14,7 +17,8 @@ type chunk struct {
 	lines [][]byte
 	recs  []Record
 	err   error // the first bad line of the chunk, or a read error
-	done  chan struct{}
+	// panicked is a panic while parsing, raised again by Next in order.
+	panicked *panics.Recovered
 }
 
 // ParallelNDJSONReader parses import NDJSON with several goroutines and
@@ -27,6 +31,9 @@ type ParallelNDJSONReader struct {
 	cur  *chunk
 	pos  int
 	err  error
+	// panicked is a panic of the reading goroutine, raised again by Next
+	// after the chunks before it; written before out is closed.
+	panicked *panics.Recovered
 }
 
 const chunkLines = 256
@@ -34,59 +41,61 @@ const chunkLines = 256
 // NewParallelNDJSONReader reads r with the given number of parsing
 // goroutines (at least one).
 func NewParallelNDJSONReader(r io.Reader, workers int) *ParallelNDJSONReader {
-	p := &ParallelNDJSONReader{out: make(chan *chunk, 4*max(workers, 1)), stop: make(chan struct{})}
-	work := make(chan *chunk, 4*max(workers, 1))
-	var wg sync.WaitGroup
-	for i := 0; i < max(workers, 1); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range work {
-				c.parse()
-			}
-		}()
-	}
+	workers = max(workers, 1)
+	p := &ParallelNDJSONReader{out: make(chan *chunk, 4*workers), stop: make(chan struct{})}
 	go func() {
-		defer close(work)
 		defer close(p.out)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-		line := 0
-		for {
-			c := &chunk{first: line + 1, done: make(chan struct{})}
-			for len(c.lines) < chunkLines && sc.Scan() {
-				line++
-				c.lines = append(c.lines, bytes.Clone(sc.Bytes()))
-			}
-			if err := sc.Err(); err != nil && len(c.lines) < chunkLines {
-				c.err = &LineError{Line: line + 1, Err: fmt.Errorf("reading: %w", err)}
-			}
-			last := len(c.lines) < chunkLines
-			if len(c.lines) == 0 && c.err == nil {
-				return
-			}
-			// Queue for order first, then for work, so the consumer waits
-			// on chunks in file order.
-			select {
-			case p.out <- c:
-			case <-p.stop:
-				return
-			}
-			select {
-			case work <- c:
-			case <-p.stop:
-				return
-			}
-			if last {
-				return
-			}
-		}
+		var pc panics.Catcher
+		pc.Try(func() { p.read(r, workers) })
+		p.panicked = pc.Recovered()
 	}()
 	return p
 }
 
+// read splits r into chunks and parses them on a stream of workers, whose
+// callbacks hand the chunks to Next in file order.
+func (p *ParallelNDJSONReader) read(r io.Reader, workers int) {
+	s := stream.New().WithMaxGoroutines(workers)
+	defer s.Wait()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	line := 0
+	for {
+		c := &chunk{first: line + 1}
+		for len(c.lines) < chunkLines && sc.Scan() {
+			line++
+			c.lines = append(c.lines, bytes.Clone(sc.Bytes()))
+		}
+		if err := sc.Err(); err != nil && len(c.lines) < chunkLines {
+			c.err = &LineError{Line: line + 1, Err: fmt.Errorf("reading: %w", err)}
+		}
+		last := len(c.lines) < chunkLines
+		if len(c.lines) == 0 && c.err == nil {
+			return
+		}
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		s.Go(func() stream.Callback {
+			var pc panics.Catcher
+			pc.Try(c.parse)
+			c.panicked = pc.Recovered()
+			return func() {
+				select {
+				case p.out <- c:
+				case <-p.stop:
+				}
+			}
+		})
+		if last {
+			return
+		}
+	}
+}
+
 func (c *chunk) parse() {
-	defer close(c.done)
 	if c.err != nil && len(c.lines) == 0 {
 		return
 	}
@@ -110,7 +119,7 @@ func (c *chunk) parse() {
 }
 
 // Next returns the next record in file order, io.EOF at the end, or the
-// first *LineError.
+// first *LineError. A panic while parsing is raised again here.
 func (p *ParallelNDJSONReader) Next() (Record, error) {
 	for {
 		if p.err != nil {
@@ -126,11 +135,16 @@ func (p *ParallelNDJSONReader) Next() (Record, error) {
 			continue
 		}
 		c, ok := <-p.out
+		if ok && c.panicked != nil {
+			panic(c.panicked)
+		}
 		if !ok {
+			if p.panicked != nil {
+				panic(p.panicked)
+			}
 			p.err = io.EOF
 			continue
 		}
-		<-c.done
 		p.cur, p.pos = c, 0
 	}
 }

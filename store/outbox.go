@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // OutboxChannel is the LISTEN/NOTIFY channel the outbox triggers notify.
@@ -84,8 +83,8 @@ func Backlog(ctx context.Context, q Querier) (count int64, oldest time.Duration,
 
 // Touch bumps the version of the given assets without changing their data,
 // which writes fresh outbox rows: how verify --repair re-enqueues drift.
-func Touch(ctx context.Context, pool *pgxpool.Pool, ids []string) (int64, error) {
-	tag, err := pool.Exec(ctx, `UPDATE assets SET updated_at = updated_at WHERE id = ANY ($1::uuid[])`, ids)
+func Touch(ctx context.Context, q Querier, ids []string) (int64, error) {
+	tag, err := q.Exec(ctx, `UPDATE assets SET updated_at = updated_at WHERE id = ANY ($1::uuid[])`, ids)
 	if err != nil {
 		return 0, fmt.Errorf("re-enqueueing %d assets: %w", len(ids), err)
 	}
@@ -94,8 +93,8 @@ func Touch(ctx context.Context, pool *pgxpool.Pool, ids []string) (int64, error)
 
 // EnqueueDeleted writes delete outbox rows for ids that no longer exist in
 // PostgreSQL but linger in the index. version must exceed the indexed one.
-func EnqueueDeleted(ctx context.Context, pool *pgxpool.Pool, tenantID string, ids []string, versions []int64) error {
-	_, err := pool.Exec(ctx, `INSERT INTO asset_outbox (asset_id, tenant_id, version, deleted)
+func EnqueueDeleted(ctx context.Context, q Querier, tenantID string, ids []string, versions []int64) error {
+	_, err := q.Exec(ctx, `INSERT INTO asset_outbox (asset_id, tenant_id, version, deleted)
 		SELECT id, $1, v + 1, true FROM unnest($2::uuid[], $3::bigint[]) AS t(id, v)
 		WHERE NOT EXISTS (SELECT 1 FROM assets WHERE assets.id = t.id)`, tenantID, ids, versions)
 	if err != nil {
@@ -115,8 +114,8 @@ func IndexTargets(ctx context.Context, q Querier) ([]string, error) {
 }
 
 // AddIndexTarget registers an index the worker must also write to.
-func AddIndexTarget(ctx context.Context, pool *pgxpool.Pool, name string) error {
-	_, err := pool.Exec(ctx, `INSERT INTO index_targets (name) VALUES ($1) ON CONFLICT DO NOTHING`, name)
+func AddIndexTarget(ctx context.Context, q Querier, name string) error {
+	_, err := q.Exec(ctx, `INSERT INTO index_targets (name) VALUES ($1) ON CONFLICT DO NOTHING`, name)
 	if err != nil {
 		return fmt.Errorf("registering index %s: %w", name, err)
 	}
@@ -124,8 +123,8 @@ func AddIndexTarget(ctx context.Context, pool *pgxpool.Pool, name string) error 
 }
 
 // RemoveIndexTarget unregisters an index.
-func RemoveIndexTarget(ctx context.Context, pool *pgxpool.Pool, name string) error {
-	_, err := pool.Exec(ctx, `DELETE FROM index_targets WHERE name = $1`, name)
+func RemoveIndexTarget(ctx context.Context, q Querier, name string) error {
+	_, err := q.Exec(ctx, `DELETE FROM index_targets WHERE name = $1`, name)
 	if err != nil {
 		return fmt.Errorf("unregistering index %s: %w", name, err)
 	}

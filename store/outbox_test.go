@@ -10,6 +10,7 @@ import (
 )
 
 func TestTriggersBumpVersionAndWriteOutbox(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	if _, err := importString(t, pool, hierarchyNDJSON()+
@@ -80,6 +81,7 @@ func TestTriggersBumpVersionAndWriteOutbox(t *testing.T) {
 }
 
 func TestClaimSkipsLockedRows(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	if _, err := importString(t, pool, hierarchyNDJSON()+

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Search is a stored search: the query a POST .../searches asked for, paged
@@ -66,8 +65,8 @@ func GetSearch(ctx context.Context, q Querier, s Scope, id string) (*Search, err
 }
 
 // DeleteExpiredSearches removes searches that expired before now.
-func DeleteExpiredSearches(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
-	tag, err := pool.Exec(ctx, `DELETE FROM searches WHERE expires_at < now()`)
+func DeleteExpiredSearches(ctx context.Context, q Querier) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM searches WHERE expires_at < now()`)
 	if err != nil {
 		return 0, fmt.Errorf("deleting expired searches: %w", err)
 	}

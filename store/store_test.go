@@ -49,6 +49,7 @@ func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int64 {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t) // already migrated once
 	ctx := context.Background()
 	if err := store.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {

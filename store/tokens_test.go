@@ -9,6 +9,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	g, err := store.ParseGrant("group:" + groupA + ":group.read")

@@ -167,7 +167,7 @@ func updateAssets(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Pa
 		}
 		if _, err := tx.Exec(ctx, updateSQL, doc); err != nil {
 			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "23514" {
+			if errors.As(err, &pgErr) && pgErr.Code == SQLStateCheckViolation {
 				overLimit = pgErr.ConstraintName
 			}
 			return fmt.Errorf("updating assets: %w", err)
@@ -220,8 +220,7 @@ func limitViolation(ctx context.Context, pool *pgxpool.Pool, patches []Patch, co
 			return fmt.Errorf("finding the patch over the limit: %w", err)
 		}
 		if _, err := sp.Exec(ctx, updateSQL, doc); err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "23514" {
+			if SQLState(err) == SQLStateCheckViolation {
 				return &PatchError{Index: i, ID: p.ID, Err: want}
 			}
 			return fmt.Errorf("finding the patch over the limit: %w", err)

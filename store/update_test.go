@@ -11,6 +11,7 @@ import (
 )
 
 func TestUpdateAssets(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	if _, err := importString(t, pool, hierarchyNDJSON()+
@@ -54,6 +55,7 @@ func TestUpdateAssets(t *testing.T) {
 }
 
 func TestConcurrentLabelAddsLoseNothing(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	if _, err := importString(t, pool, hierarchyNDJSON()+
@@ -88,6 +90,7 @@ func TestConcurrentLabelAddsLoseNothing(t *testing.T) {
 }
 
 func TestUpdateKeepsLabelAndTagLimits(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	ctx := context.Background()
 	labels, tags := make([]string, 49), map[string]string{}
@@ -139,6 +142,7 @@ func TestUpdateKeepsLabelAndTagLimits(t *testing.T) {
 }
 
 func TestUpdateRejectsTheSameAssetTwice(t *testing.T) {
+	t.Parallel()
 	pool := testenvPostgres(t)
 	if _, err := importString(t, pool, hierarchyNDJSON()+
 		`{"type":"container_images","id":"`+asset1+`","attributes":{"tenant_id":"`+tenantA+`"}}`+"\n"); err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
+	conc "github.com/sourcegraph/conc/pool"
 
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/store"
@@ -17,9 +17,9 @@ import (
 // ReindexConfig tunes a reindex; zero values take the defaults.
 type ReindexConfig struct {
 	Keep        int // previous indexes to keep after the swap (0 keeps none)
-	PageSize    int // assets per PostgreSQL page; default 2000
-	Readers     int // concurrent PostgreSQL readers over id ranges; default 2
-	BulkWorkers int // concurrent _bulk requests; default 2
+	PageSize    int // assets per PostgreSQL page; default PageSizeDefault
+	Readers     int // concurrent PostgreSQL readers over id ranges; default ReadersDefault
+	BulkWorkers int // concurrent _bulk requests; default BulkWorkersDefault
 	// Progress, when set, is called with the number of documents queued so
 	// far and the total expected.
 	Progress func(done, total int64)
@@ -45,13 +45,13 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 		cfg.Keep = 0
 	}
 	if cfg.PageSize <= 0 {
-		cfg.PageSize = 2000
+		cfg.PageSize = PageSizeDefault
 	}
 	if cfg.Readers <= 0 {
-		cfg.Readers = 2
+		cfg.Readers = ReadersDefault
 	}
 	if cfg.BulkWorkers <= 0 {
-		cfg.BulkWorkers = 2
+		cfg.BulkWorkers = BulkWorkersDefault
 	}
 	start := time.Now()
 	if err := idx.EnsureIndex(ctx); err != nil {
@@ -114,15 +114,16 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 }
 
 // load streams every asset into the loader, cfg.Readers keyset scans over
-// disjoint id ranges at once.
+// disjoint id ranges at once. The first error cancels the other readers
+// and is returned; a panic in a reader is raised again here.
 func load(ctx context.Context, pool *pgxpool.Pool, loader *index.BulkLoader, cfg ReindexConfig, total int64) error {
-	g, ctx := errgroup.WithContext(ctx)
+	bounds := idRanges(cfg.Readers)
+	readers := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError().WithMaxGoroutines(len(bounds) - 1)
 	var done countingProgress
 	done.total, done.fn = total, cfg.Progress
-	bounds := idRanges(cfg.Readers)
 	for i := 0; i < len(bounds)-1; i++ {
 		lo, hi := bounds[i], bounds[i+1]
-		g.Go(func() error {
+		readers.Go(func(ctx context.Context) error {
 			after := lo
 			for {
 				page, err := store.AssetPageRange(ctx, pool, after, hi, cfg.PageSize)
@@ -143,7 +144,7 @@ func load(ctx context.Context, pool *pgxpool.Pool, loader *index.BulkLoader, cfg
 			}
 		})
 	}
-	return g.Wait()
+	return readers.Wait()
 }
 
 // idRanges splits the UUID space into n ranges: bounds[i] < id <= bounds[i+1]

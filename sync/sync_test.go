@@ -101,6 +101,7 @@ func backlog(t *testing.T, pool *pgxpool.Pool) int64 {
 }
 
 func TestWorkerIndexesEveryChange(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 300)
 	ctx := context.Background()
 	var lags atomic.Int64
@@ -136,6 +137,7 @@ func TestWorkerIndexesEveryChange(t *testing.T) {
 }
 
 func TestCrashBetweenClaimAndWriteLosesNothing(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 200)
 	w := NewWorker(f.pool, f.idx, quiet(), WorkerConfig{BatchSize: 50})
 	w.afterClaim = func() error { return errCrash }
@@ -150,6 +152,7 @@ func TestCrashBetweenClaimAndWriteLosesNothing(t *testing.T) {
 }
 
 func TestCrashBetweenWriteAndDeleteLosesNothing(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 200)
 	w := NewWorker(f.pool, f.idx, quiet(), WorkerConfig{BatchSize: 500})
 	w.afterWrite = func() error { return errCrash }
@@ -170,6 +173,7 @@ func TestCrashBetweenWriteAndDeleteLosesNothing(t *testing.T) {
 }
 
 func TestOutOfOrderWritesNeverRegress(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 20)
 	ctx := context.Background()
 	drain(t, NewWorker(f.pool, f.idx, quiet(), WorkerConfig{}))
@@ -230,6 +234,7 @@ func (p *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestElasticsearchOutageUnderWrites(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 100)
 	ctx := context.Background()
 	target, _ := url.Parse(testenv.ElasticsearchURL(t))
@@ -281,6 +286,7 @@ func TestElasticsearchOutageUnderWrites(t *testing.T) {
 }
 
 func TestReindexUnderWrites(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 3000)
 	ctx := context.Background()
 	drain(t, NewWorker(f.pool, f.idx, quiet(), WorkerConfig{BatchSize: 1000}))
@@ -337,6 +343,7 @@ func TestReindexUnderWrites(t *testing.T) {
 }
 
 func TestVerifyRepair(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 50)
 	ctx := context.Background()
 	w := NewWorker(f.pool, f.idx, quiet(), WorkerConfig{})
@@ -377,6 +384,7 @@ func TestVerifyRepair(t *testing.T) {
 }
 
 func TestRejectedDocumentsAreRetriedLater(t *testing.T) {
+	t.Parallel()
 	f := setup(t, 30)
 	ctx := context.Background()
 	// An index whose strict, empty mapping rejects every document stands in
@@ -416,3 +424,28 @@ func TestRejectedDocumentsAreRetriedLater(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func TestRunWorkersDrainsAndStopsWithTheContext(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 200)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- RunWorkers(ctx, f.pool, f.idx, quiet(), WorkerConfig{BatchSize: 32}, 3) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for backlog(t, f.pool) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the workers did not drain the outbox")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("RunWorkers: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunWorkers did not return after the context ended")
+	}
+	assertNoDrift(t, f)
+}

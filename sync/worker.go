@@ -18,10 +18,10 @@ import (
 
 // WorkerConfig tunes a Worker; zero values take the defaults.
 type WorkerConfig struct {
-	BatchSize    int           // outbox rows per claim; default 500
-	PollInterval time.Duration // wake-up without a notification; default 1s
+	BatchSize    int           // outbox rows per claim; default BatchSizeDefault
+	PollInterval time.Duration // wake-up without a notification; default PollIntervalDefault
 	// MaxBackoff caps the retry delay while Elasticsearch or PostgreSQL
-	// fail; default 5s, so the backlog starts draining soon after they return.
+	// fail; default MaxBackoffDefault.
 	MaxBackoff time.Duration
 	// Observe, when set, is told the lag (outbox row written -> acknowledged
 	// by Elasticsearch) of every row the worker removes.
@@ -48,13 +48,13 @@ type Worker struct {
 // reindex registered).
 func NewWorker(pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg WorkerConfig) *Worker {
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 500
+		cfg.BatchSize = BatchSizeDefault
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
+		cfg.PollInterval = PollIntervalDefault
 	}
 	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 5 * time.Second
+		cfg.MaxBackoff = MaxBackoffDefault
 	}
 	return &Worker{pool: pool, idx: idx, log: log, cfg: cfg}
 }
@@ -75,7 +75,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			backoff = min(max(2*backoff, 100*time.Millisecond), w.cfg.MaxBackoff)
+			backoff = min(max(2*backoff, MinBackoffDefault), w.cfg.MaxBackoff)
 			w.log.Warn("sync batch failed; retrying", "err", err, "in", backoff)
 			if !sleep(ctx, backoff) {
 				return nil

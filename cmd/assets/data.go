@@ -78,7 +78,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.ImportWithLog(cmd.Context(), pool, src, e.Logger)
+			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger))
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return cli.BadInput(le)
@@ -151,7 +151,7 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.ImportWithLog(cmd.Context(), pool, src, e.Logger); err != nil {
+				if _, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger)); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}

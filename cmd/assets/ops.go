@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/schollz/progressbar/v3"
+	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/cli"
-	"github.com/openinventory/assets/store"
 	assetsync "github.com/openinventory/assets/sync"
 )
 
@@ -37,14 +34,14 @@ retries with capped backoff while Elasticsearch is down.`,
 			}
 			defer pool.Close()
 			if metricsAddr == "" {
-				return runWorkers(cmd.Context(), pool, idx, e, cfg, workers)
+				return assetsync.RunWorkers(cmd.Context(), pool, idx, e.Logger, cfg, workers)
 			}
 			reg := newRegistry()
 			cfg := observeSync(reg, cfg)
-			g, ctx := errgroup.WithContext(cmd.Context())
-			g.Go(func() error { return serveMetrics(ctx, metricsAddr, reg) })
-			g.Go(func() error {
-				err := runWorkers(ctx, pool, idx, e, cfg, workers)
+			g := conc.New().WithContext(cmd.Context()).WithCancelOnError().WithFirstError()
+			g.Go(func(ctx context.Context) error { return serveMetrics(ctx, metricsAddr, reg) })
+			g.Go(func(ctx context.Context) error {
+				err := assetsync.RunWorkers(ctx, pool, idx, e.Logger, cfg, workers)
 				return errors.Join(err, context.Canceled) // stop the metrics server too
 			})
 			if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
@@ -53,44 +50,12 @@ retries with capped backoff while Elasticsearch is down.`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&cfg.BatchSize, "batch", 500, "outbox rows per batch")
-	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", time.Second, "poll interval when no notification arrives")
-	cmd.Flags().DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Second, "longest wait between retries while Elasticsearch or PostgreSQL fail")
-	cmd.Flags().IntVar(&workers, "workers", 1, "concurrent workers in this process")
+	cmd.Flags().IntVar(&cfg.BatchSize, "batch", assetsync.BatchSizeDefault, "outbox rows per batch")
+	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", assetsync.PollIntervalDefault, "poll interval when no notification arrives")
+	cmd.Flags().DurationVar(&cfg.MaxBackoff, "max-backoff", assetsync.MaxBackoffDefault, "longest wait between retries while Elasticsearch or PostgreSQL fail")
+	cmd.Flags().IntVar(&workers, "workers", assetsync.WorkersDefault, "concurrent workers in this process")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. 127.0.0.1:9108)")
 	return cmd
-}
-
-// runWorkers runs n workers until ctx ends, logging progress every 10 s.
-func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, e *cli.Env, cfg assetsync.WorkerConfig, n int) error {
-	ws := make([]*assetsync.Worker, max(n, 1))
-	errs := make(chan error, len(ws))
-	for i := range ws {
-		ws[i] = assetsync.NewWorker(pool, idx, e.Logger, cfg)
-		go func(w *assetsync.Worker) { errs <- w.Run(ctx) }(ws[i])
-	}
-	e.Logger.Info("sync worker running", "workers", len(ws), "index", idx.Alias())
-	tick := time.NewTicker(10 * time.Second)
-	defer tick.Stop()
-	for done := 0; done < len(ws); {
-		select {
-		case err := <-errs:
-			done++
-			if err != nil {
-				return err
-			}
-		case <-tick.C:
-			var synced int64
-			for _, w := range ws {
-				synced += w.Synced()
-			}
-			backlog, age, err := store.Backlog(ctx, pool)
-			if err == nil {
-				e.Logger.Info("sync", "synced", synced, "backlog", backlog, "oldest", age.Round(time.Millisecond))
-			}
-		}
-	}
-	return nil
 }
 
 func newReindexCmd(e *cli.Env) *cobra.Command {
@@ -133,10 +98,10 @@ indexes. Writes made during the reindex are never lost.`,
 			})
 		},
 	}
-	cmd.Flags().IntVar(&cfg.Keep, "keep", 1, "previous indexes to keep after the swap")
-	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", 2, "concurrent _bulk requests")
-	cmd.Flags().IntVar(&cfg.Readers, "readers", 2, "concurrent PostgreSQL readers")
-	cmd.Flags().IntVar(&cfg.PageSize, "page", 2000, "assets per PostgreSQL page")
+	cmd.Flags().IntVar(&cfg.Keep, "keep", assetsync.KeepDefault, "previous indexes to keep after the swap")
+	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", assetsync.BulkWorkersDefault, "concurrent _bulk requests")
+	cmd.Flags().IntVar(&cfg.Readers, "readers", assetsync.ReadersDefault, "concurrent PostgreSQL readers")
+	cmd.Flags().IntVar(&cfg.PageSize, "page", assetsync.PageSizeDefault, "assets per PostgreSQL page")
 	return cmd
 }
 

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/openinventory/assets/api"
 	"github.com/openinventory/assets/internal/cli"
@@ -49,22 +49,22 @@ down gracefully.`,
 			if err != nil {
 				return err
 			}
-			g, gctx := errgroup.WithContext(ctx)
+			g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
 			if withSync {
 				cfg := observeSync(reg, assetsync.WorkerConfig{})
-				g.Go(func() error { return runWorkers(gctx, pool, idx, e, cfg, workers) })
+				g.Go(func(gctx context.Context) error { return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, workers) })
 			}
-			g.Go(func() error {
+			g.Go(func(gctx context.Context) error {
 				e.Logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
 				return srv.Run(gctx, addr)
 			})
-			g.Go(func() error { return expireSearches(gctx, e, pool) })
+			g.Go(func(gctx context.Context) error { return expireSearches(gctx, e, pool) })
 			return g.Wait()
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (default $ASSETS_ADDR, else 127.0.0.1:8080)")
 	cmd.Flags().BoolVar(&withSync, "with-sync", false, "run the sync worker in this process")
-	cmd.Flags().IntVar(&workers, "sync-workers", 1, "sync workers with --with-sync")
+	cmd.Flags().IntVar(&workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
 	cmd.Flags().DurationVar(&searchTTL, "search-ttl", 15*time.Minute, "how long a stored search lives")
 	return cmd
 }

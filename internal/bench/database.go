@@ -13,6 +13,7 @@ import (
 
 	"github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/migrations"
+	"github.com/openinventory/assets/store"
 )
 
 // EnsureDatabase makes the database name, on the server of adminURL, ready
@@ -87,7 +88,7 @@ func storedFingerprint(ctx context.Context, databaseURL string) (string, error) 
 	err = conn.QueryRow(ctx, `SELECT value FROM bench_meta WHERE key = 'schema'`).Scan(&v)
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.Is(err, pgx.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
+	case errors.Is(err, pgx.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == store.SQLStateUndefinedTable:
 		return "", nil
 	case err != nil:
 		return "", fmt.Errorf("reading the benchmark database's schema fingerprint: %w", err)
