@@ -99,3 +99,20 @@ func Results(stderr string) map[int]Result {
 	}
 	return results
 }
+
+var link = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// RelativeLinks returns the targets of the markdown links that are not
+// URLs or in-page anchors, without any #fragment.
+func RelativeLinks(markdown string) []string {
+	var out []string
+	for _, m := range link.FindAllStringSubmatch(markdown, -1) {
+		target := m[1]
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+			continue
+		}
+		target, _, _ = strings.Cut(target, "#")
+		out = append(out, target)
+	}
+	return out
+}
