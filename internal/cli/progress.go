@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 // ProgressIntervalDefault is how often a Progress without a terminal logs
 // a line (ASSETS_PROGRESS_INTERVAL changes it).
 const ProgressIntervalDefault = 5 * time.Second
+
+// ProgressModeDefault is the ASSETS_PROGRESS mode when unset: bars when
+// stderr is a terminal, log lines otherwise.
+const ProgressModeDefault = "auto"
 
 // barThrottle keeps a terminal bar from redrawing more than five times a
 // second: more is unreadable and costs the work CPU.
@@ -30,6 +35,8 @@ type ProgressConfig struct {
 	// Interval between the lines of a non-terminal Progress;
 	// ProgressIntervalDefault when zero.
 	Interval time.Duration
+	// Quiet reports nothing at all.
+	Quiet bool
 }
 
 // Progress reports a command's work, phase by phase: a bar per phase on a
@@ -58,8 +65,11 @@ func NewProgress(cfg ProgressConfig) *Progress {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if cfg.Quiet {
+		cfg.Terminal, cfg.Log = false, slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	p := &Progress{cfg: cfg, stop: make(chan struct{}), stopped: make(chan struct{})}
-	if cfg.Terminal {
+	if cfg.Terminal || cfg.Quiet {
 		close(p.stopped)
 		return p
 	}
@@ -67,21 +77,36 @@ func NewProgress(cfg ProgressConfig) *Progress {
 	return p
 }
 
-// NewCommandProgress is the Progress of a command: bars when stderr is a
-// terminal, lines on log otherwise, every ASSETS_PROGRESS_INTERVAL (a Go
-// duration, default ProgressIntervalDefault).
+// NewCommandProgress is the Progress of a command, as ASSETS_PROGRESS
+// says: "auto" (ProgressModeDefault) draws bars when stderr is a terminal
+// and logs lines on log otherwise, "bar" and "log" force one of them,
+// "off" reports nothing. Lines come every ASSETS_PROGRESS_INTERVAL (a Go
+// duration, default ProgressIntervalDefault). Bad values are bad input.
 func NewCommandProgress(log *slog.Logger) (*Progress, error) {
-	interval := ProgressIntervalDefault
+	cfg := ProgressConfig{Out: os.Stderr, Log: log, Interval: ProgressIntervalDefault}
 	if s := os.Getenv("ASSETS_PROGRESS_INTERVAL"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
 			return nil, BadInput(fmt.Errorf("ASSETS_PROGRESS_INTERVAL %q: want a positive duration such as 5s", s))
 		}
-		interval = d
+		cfg.Interval = d
 	}
-	return NewProgress(ProgressConfig{
-		Terminal: term.IsTerminal(int(os.Stderr.Fd())), Out: os.Stderr, Log: log, Interval: interval,
-	}), nil
+	mode := os.Getenv("ASSETS_PROGRESS")
+	if mode == "" {
+		mode = ProgressModeDefault
+	}
+	switch strings.ToLower(mode) {
+	case "auto":
+		cfg.Terminal = term.IsTerminal(int(os.Stderr.Fd()))
+	case "bar":
+		cfg.Terminal = true
+	case "log":
+	case "off":
+		cfg.Quiet = true
+	default:
+		return nil, BadInput(fmt.Errorf("ASSETS_PROGRESS %q: want auto, bar, log or off", mode))
+	}
+	return NewProgress(cfg), nil
 }
 
 // Phase ends the current phase (it completed) and starts the next: total

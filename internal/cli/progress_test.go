@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,12 +129,15 @@ func TestProgressBarFirstFrameRate(t *testing.T) {
 	}
 }
 
-func TestNewCommandProgressRejectsBadInterval(t *testing.T) {
-	t.Setenv("ASSETS_PROGRESS_INTERVAL", "often")
-	_, err := NewCommandProgress(nil)
-	var ee *ExitError
-	if !errors.As(err, &ee) || ee.Code != ExitBadInput {
-		t.Fatalf("err = %v; want bad input", err)
+func TestNewCommandProgressRejectsBadSettings(t *testing.T) {
+	for _, env := range [][2]string{{"ASSETS_PROGRESS_INTERVAL", "often"}, {"ASSETS_PROGRESS_INTERVAL", "-1s"}, {"ASSETS_PROGRESS", "fancy"}} {
+		t.Setenv(env[0], env[1])
+		_, err := NewCommandProgress(nil)
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Code != ExitBadInput || !strings.Contains(err.Error(), env[0]) {
+			t.Errorf("%s=%s: err = %v; want bad input naming it", env[0], env[1], err)
+		}
+		t.Setenv(env[0], "")
 	}
 	t.Setenv("ASSETS_PROGRESS_INTERVAL", "250ms")
 	p, err := NewCommandProgress(nil)
@@ -143,5 +147,31 @@ func TestNewCommandProgressRejectsBadInterval(t *testing.T) {
 	defer p.Close()
 	if p.cfg.Interval != 250*time.Millisecond {
 		t.Errorf("interval = %v", p.cfg.Interval)
+	}
+	for mode, terminal := range map[string]bool{"bar": true, "LOG": false} {
+		t.Setenv("ASSETS_PROGRESS", mode)
+		p, err := NewCommandProgress(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+		if p.cfg.Terminal != terminal {
+			t.Errorf("ASSETS_PROGRESS=%s: terminal = %v", mode, p.cfg.Terminal)
+		}
+	}
+}
+
+func TestProgressOffSaysNothing(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	var out bytes.Buffer
+	p := NewProgress(ProgressConfig{Quiet: true, Terminal: true, Out: &out, Log: slog.New(rec), Interval: time.Millisecond})
+	p.Phase("load", "assets", 10)
+	p.Add(10)
+	time.Sleep(10 * time.Millisecond)
+	p.Finish()
+	p.Close()
+	if out.Len() > 0 || len(rec.records()) > 0 {
+		t.Errorf("quiet progress wrote %q and %v", out.String(), rec.records())
 	}
 }
