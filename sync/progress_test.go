@@ -136,3 +136,24 @@ func TestRunWorkersLogsProgressThenGoesQuiet(t *testing.T) {
 		t.Errorf("synced counts add up to %d; want 150", sum)
 	}
 }
+
+// TestReindexReportsTotalBeforeWork: the first progress call is (0, total),
+// before any page is read, so a reporter's clock starts with the work; the
+// last one is at the total.
+func TestReindexReportsTotalBeforeWork(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 300)
+	var mu stdsync.Mutex
+	var calls [][2]int64
+	_, err := Reindex(context.Background(), f.pool, f.idx, quiet(), ReindexConfig{PageSize: 50, Progress: func(done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, [2]int64{done, total})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < 2 || calls[0] != [2]int64{0, 300} || calls[len(calls)-1] != [2]int64{300, 300} {
+		t.Errorf("progress calls %v; want (0, 300) first and (300, 300) last", calls)
+	}
+}
