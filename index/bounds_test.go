@@ -10,18 +10,24 @@ import (
 	"github.com/openinventory/assets/store"
 )
 
+// newSmallFixture is a fixture of 60 assets: enough values to pass small
+// bounds, quick to load.
+func newSmallFixture(t *testing.T) *fixture {
+	t.Helper()
+	c := newTestClient(t)
+	assets, ids := synthAssets(60, 11)
+	loadAssets(t, c, assets)
+	return &fixture{c: c, assets: assets, ids: ids}
+}
+
 // TestGroupValuesBound checks that a group values request that would
 // collect more values than MaxBuckets is a request error asking for a
 // filter, while the same request within the bound (or narrowed by a
 // filter) is answered.
 func TestGroupValuesBound(t *testing.T) {
 	t.Parallel()
-	c := newTestClient(t)
-	assets, ids := synthAssets(60, 11)
-	loadAssets(t, c, assets)
-	ctx := context.Background()
-	tenant := ids.tenants[0]
-	f := &fixture{c: c, assets: assets, ids: ids}
+	f := newSmallFixture(t)
+	c, ctx, tenant := f.c, context.Background(), f.ids.tenants[0]
 	mine := f.tenantAssets(tenant, func(a *store.Asset) bool { return len(a.ImageTags) > 0 })
 	distinct := len(groupOracle(f.tenantAssets(tenant, nil), "image_tag"))
 	if distinct < 4 {
@@ -58,10 +64,8 @@ func TestGroupValuesBound(t *testing.T) {
 // that q on a number or date field is refused.
 func TestFilterValuesBound(t *testing.T) {
 	t.Parallel()
-	c := newTestClient(t)
-	assets, ids := synthAssets(60, 11)
-	loadAssets(t, c, assets)
-	ctx := context.Background()
+	f := newSmallFixture(t)
+	c, ctx, ids := f.c, context.Background(), f.ids
 	req := FilterValuesRequest{Scope: Scope{TenantID: ids.tenants[0]}, Field: "image_tag", Limit: 3, MaxPages: 2, pageSize: 1}
 	_, err := c.FilterValues(ctx, req)
 	if detail, ok := InvalidDetail(err); !ok || !strings.Contains(detail, "longer q") {
