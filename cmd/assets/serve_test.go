@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openinventory/assets/internal/cli"
+	"github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/internal/testenv"
 )
 
@@ -49,12 +50,11 @@ func testServeEnv(t *testing.T) (*cli.Env, *logBuffer) {
 // freeAddr is a loopback address nothing listens on (now).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 func TestServePortInUse(t *testing.T) {
