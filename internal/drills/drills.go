@@ -146,6 +146,8 @@ var all = []drill{
 	{"tenant-isolation", "every route with another tenant's token: 404s, no leaks", tenantIsolation},
 	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI},
 	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent},
+	// Last: its thousands of stored searches fill the tenant's cap for a while.
+	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient},
 }
 
 // Names lists the drills in the order they run.
