@@ -83,6 +83,7 @@ func newFuego() *fuego.Server {
 			errorResponse(http.StatusForbidden, "Forbidden: the token lacks the permission"),
 			errorResponse(http.StatusNotFound, "Not Found: the resource does not exist or is not visible to the token"),
 			errorResponse(http.StatusNotAcceptable, "Not Acceptable: the Accept header excludes JSON:API"),
+			errorResponse(http.StatusTooManyRequests, "Too Many Requests: the rate limit of the token or client address is reached; see Retry-After"),
 			errorResponse(http.StatusInternalServerError, "Internal Server Error"),
 			errorResponse(http.StatusServiceUnavailable, "Service Unavailable: the search service is down"),
 			// Without it fuego opens every description with the name of

@@ -31,6 +31,10 @@ const (
 	goodQuietDuration   = 10 * time.Second
 	hostileMaxDuration  = 4 * time.Minute
 	hostileFilterQTerms = 200
+	// The API runs with these limits during the drill: the good client's
+	// 20 reads/s stay under them, the attack goes past them.
+	hostileRateLimit = "100"
+	hostileRateBurst = "200"
 )
 
 // hostileClient attacks the API with what a hostile client can send
@@ -43,6 +47,14 @@ const (
 func hostileClient(ctx context.Context, h *harness) Result {
 	r := Result{}
 	tf := h.fx.tenants[0]
+	if err := h.restartServe(ctx, "--rate-limit", hostileRateLimit, "--rate-burst", hostileRateBurst); err != nil {
+		return r.passIf(false, err.Error())
+	}
+	defer func() {
+		if err := h.restartServe(context.WithoutCancel(ctx)); err != nil {
+			h.log.Error("drills: restarting the API after the hostile-client drill", "err", err)
+		}
+	}()
 	quiet, err := h.goodReads(ctx, tf, goodQuietDuration, nil)
 	if err != nil {
 		return r.passIf(false, err.Error())
