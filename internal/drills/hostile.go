@@ -109,7 +109,7 @@ func hostileClient(ctx context.Context, h *harness) Result {
 	if quiet.bad+loud.bad > 0 {
 		problems = append(problems, fmt.Sprintf("%d good reads were not a 200", quiet.bad+loud.bad))
 	}
-	if seriesAfter > hostileMaxSeries || seriesAfter > seriesBefore+50 {
+	if seriesAfter > hostileMaxSeries {
 		problems = append(problems, fmt.Sprintf("metrics series grew from %d to %d", seriesBefore, seriesAfter))
 	}
 	if pits > hostileMaxPITs {
