@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -53,6 +52,8 @@ type ImportOption func(*importOptions)
 
 type importOptions struct {
 	log         *slog.Logger
+	progress    ImportProgress // see ReportProgress
+	assets      int64
 	mirror      *MirrorScope
 	listMissing int
 }
@@ -76,13 +77,8 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		opt(&o)
 	}
 	var sum ImportSummary
-	phase := func(string) {}
-	if o.log != nil {
-		start := time.Now()
-		phase = func(name string) {
-			o.log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
-		}
-	}
+	tr := newImportTracker(o)
+	phase := tr.phaseDone
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_assets (line int NOT NULL,
 			LIKE assets INCLUDING DEFAULTS EXCLUDING GENERATED, org_ids uuid[] NOT NULL) ON COMMIT DROP`); err != nil {
@@ -94,7 +90,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stops the prefetching goroutine when COPY ends early
-		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}}
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
 			if cs.err != nil {
@@ -108,6 +104,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	tr.committed()
 	return sum, nil
 }
 
@@ -124,6 +121,7 @@ type copySource struct {
 	err      error
 	// seen rejects a second line of an id as it is read.
 	seen seenIDs
+	tr   *importTracker // progress
 }
 
 func (c *copySource) Next() bool {
@@ -140,6 +138,7 @@ func (c *copySource) Next() bool {
 			return false
 		}
 		if rec.Asset != nil {
+			c.tr.staged()
 			return true
 		}
 	}
@@ -285,7 +284,6 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, o importOptions, phas
 		}
 		mirror = &s
 		cs.sum.Mirror = o.mirror.String()
-		phase("check mirror scope")
 	}
 	if cs.sum.Assets > 0 {
 		if err := mergeAssets(ctx, tx, phase); err != nil {

@@ -9,9 +9,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/internal/seed"
@@ -33,9 +31,6 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 		},
 	}
 }
-
-// stderrIsTerminal decides whether to draw progress bars.
-func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
 
 func newImportCmd(e *cli.Env) *cobra.Command {
 	var mirror string
@@ -64,24 +59,19 @@ is written.`,
 				return cli.BadInput(err)
 			}
 			var in io.Reader = os.Stdin
-			var size int64 = -1
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return cli.BadInput(fmt.Errorf("opening %s: %w", args[0], err))
 				}
 				defer f.Close()
-				if st, err := f.Stat(); err == nil {
-					size = st.Size()
-				}
 				in = f
 			}
-			if stderrIsTerminal() {
-				bar := progressbar.DefaultBytes(size, "importing")
-				defer bar.Finish()
-				r := progressbar.NewReader(in, bar)
-				in = &r
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
+			defer prog.Close()
 			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 			if err != nil {
 				return err
@@ -91,7 +81,7 @@ is written.`,
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.Import(cmd.Context(), pool, src, opts...)
+			sum, err := store.Import(cmd.Context(), pool, src, append(opts, store.ReportProgress(prog, -1))...)
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return cli.BadInput(le)
@@ -102,6 +92,7 @@ is written.`,
 			if err != nil {
 				return err
 			}
+			prog.Finish()
 			e.Logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
 				"assets", sum.Assets, "removed", sum.Removed, "remove_missing", sum.RemoveMissing,
 				"mirror_deleted", sum.MirrorDeleted, "duration", time.Since(start).Round(time.Millisecond))
@@ -130,16 +121,16 @@ func importOptions(e *cli.Env, mirror string, listMissing int) ([]store.ImportOp
 	return opts, nil
 }
 
-// countingSource ticks a progress bar per asset record.
+// countingSource counts the asset records read from src into progress.
 type countingSource struct {
-	src store.RecordSource
-	bar *progressbar.ProgressBar
+	src      store.RecordSource
+	progress interface{ Add(n int64) }
 }
 
 func (c *countingSource) Next() (store.Record, error) {
 	r, err := c.src.Next()
-	if err == nil && r.Asset != nil && c.bar != nil {
-		_ = c.bar.Add(1)
+	if err == nil && r.Asset != nil {
+		c.progress.Add(1)
 	}
 	return r, err
 }
@@ -161,15 +152,15 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 			if err != nil {
 				return cli.BadInput(err)
 			}
-			var bar *progressbar.ProgressBar
-			if stderrIsTerminal() {
-				bar = progressbar.Default(int64(opts.Assets), "seeding")
-				defer bar.Finish()
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
-			src := &countingSource{src: gen, bar: bar}
+			defer prog.Close()
 			start := time.Now()
 			if out != "" {
-				if err := writeNDJSON(out, src); err != nil {
+				prog.Phase("generate", "assets", int64(opts.Assets))
+				if err := writeNDJSON(out, &countingSource{src: gen, progress: prog}); err != nil {
 					return err
 				}
 			} else {
@@ -188,10 +179,12 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger)); err != nil {
+				if _, err := store.Import(cmd.Context(), pool, gen, store.LogPhases(e.Logger),
+					store.ReportProgress(prog, int64(opts.Assets))); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
+			prog.Finish()
 			e.Logger.Info("seed done", "assets", opts.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
