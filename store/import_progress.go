@@ -22,8 +22,8 @@ const (
 	ImportPhaseMerge = "merge"
 )
 
-// importMergeSteps are the steps of the merge phase: dedupe, check
-// references, upsert assets, memberships, commit. The upsert is most of
+// importMergeSteps are the steps of the merge phase: check references,
+// upsert assets, memberships, deletes, commit. The upsert is most of
 // the time, but a step count still says where a long merge stands.
 const importMergeSteps = 5
 

@@ -33,7 +33,9 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 }
 
 func newImportCmd(e *cli.Env) *cobra.Command {
-	return &cobra.Command{
+	var mirror string
+	var listMissing int
+	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import NDJSON resources (tenants, groups, orgs, container_images): all or nothing",
 		Long: `Import reads NDJSON, one resource per line:
@@ -41,10 +43,21 @@ func newImportCmd(e *cli.Env) *cobra.Command {
   {"type":"groups","id":UUID,"attributes":{"tenant_id":UUID,"name":...}}
   {"type":"orgs","id":UUID,"attributes":{"group_id":UUID,"name":...}}
   {"type":"container_images","id":UUID,"attributes":{"tenant_id":UUID,"org_ids":[UUID...], ...contract attributes}}
-Resources are upserted by id in one transaction. The first bad line is reported as
-"line N: <what is wrong>" with exit status 2, and nothing is written.`,
+and a container image is deleted by a JSON:API "remove" operation:
+  {"op":"remove","ref":{"type":"container_images","id":UUID}}
+Resources are upserted by id and removals applied in one transaction; a removal of an
+asset that does not exist is counted in the summary (remove_missing), not an error.
+With --mirror KIND:ID (tenant, group or org) the file is the full snapshot of that
+scope: every asset of the scope the file does not name is deleted too (mirror_deleted);
+a file holding an asset outside the scope is refused. The first bad line, or a second
+line of an id, is reported as "line N: <what is wrong>" with exit status 2, and nothing
+is written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := importOptions(e, mirror, listMissing)
+			if err != nil {
+				return cli.BadInput(err)
+			}
 			var in io.Reader = os.Stdin
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
@@ -68,20 +81,44 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger), store.ReportProgress(prog, -1))
+			sum, err := store.Import(cmd.Context(), pool, src, append(opts, store.ReportProgress(prog, -1))...)
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return cli.BadInput(le)
+			}
+			if errors.Is(err, store.ErrNotFound) { // the mirrored scope
+				return cli.BadInput(err)
 			}
 			if err != nil {
 				return err
 			}
 			prog.Finish()
 			e.Logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
-				"assets", sum.Assets, "duration", time.Since(start).Round(time.Millisecond))
+				"assets", sum.Assets, "removed", sum.Removed, "remove_missing", sum.RemoveMissing,
+				"mirror_deleted", sum.MirrorDeleted, "duration", time.Since(start).Round(time.Millisecond))
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(sum)
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&mirror, "mirror", "", "KIND:ID (tenant, group or org): the file is that scope's full snapshot; delete the scope's assets it does not name")
+	f.IntVar(&listMissing, "list-missing", store.ListMissingDefault, "list at most this many ids of remove lines that named no asset in the summary (all are counted)")
+	return cmd
+}
+
+// importOptions checks the import flags before anything is read or written.
+func importOptions(e *cli.Env, mirror string, listMissing int) ([]store.ImportOption, error) {
+	if listMissing < 0 {
+		return nil, fmt.Errorf("--list-missing %d: must be 0 or more", listMissing)
+	}
+	opts := []store.ImportOption{store.LogPhases(e.Logger), store.ListMissing(listMissing)}
+	if mirror != "" {
+		m, err := store.ParseMirrorScope(mirror)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, store.Mirror(m))
+	}
+	return opts, nil
 }
 
 // countingSource counts the asset records read from src into progress.
