@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/api"
+	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/cli"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 	assetsync "github.com/openinventory/assets/sync"
 )
@@ -27,6 +29,9 @@ type serveOptions struct {
 	rateBurst         int
 	rateKeys          int
 	trustXFF          bool
+	filterCostMax     int
+	groupValuesMax    int
+	filterValuesPages int
 }
 
 // serveEnv maps serve's flags to the environment variables that set them
@@ -38,6 +43,9 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"rate-burst", "ASSETS_RATE_BURST"},
 	{"rate-limit-keys", "ASSETS_RATE_LIMIT_KEYS"},
 	{"trust-forwarded-for", "ASSETS_TRUST_FORWARDED_FOR"},
+	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
+	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
+	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
 }
 
 func newServeCmd(e *cli.Env) *cobra.Command {
@@ -63,6 +71,9 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
 				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
+			if o.filterCostMax <= 0 || o.groupValuesMax <= 0 || o.filterValuesPages <= 0 {
+				return cli.BadInput(fmt.Errorf("--filter-cost-max, --group-values-max-buckets and --filter-values-max-pages must be positive"))
+			}
 			return runServe(cmd.Context(), e, o)
 		},
 	}
@@ -76,6 +87,9 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
 	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
 	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "take the client address from the last X-Forwarded-For entry; only behind a proxy that sets it ($ASSETS_TRUST_FORWARDED_FOR)")
+	f.IntVar(&o.filterCostMax, "filter-cost-max", rsql.CostMaxDefault, "the most a filter may cost (wildcards, q terms, =in= values); costlier is a 400 ($ASSETS_FILTER_COST_MAX)")
+	f.IntVar(&o.groupValuesMax, "group-values-max-buckets", index.GroupValuesMaxBucketsDefault, "distinct values one group values request may collect; more is a 400 ($ASSETS_GROUP_VALUES_MAX_BUCKETS)")
+	f.IntVar(&o.filterValuesPages, "filter-values-max-pages", index.FilterValuesMaxPagesDefault, "aggregation pages one filter values request may read; more is a 400 ($ASSETS_FILTER_VALUES_MAX_PAGES)")
 	return cmd
 }
 
@@ -106,6 +120,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: o.searchTTL,
 		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
 		NoMetricsRoute: o.metricsAddr != "",
+		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
 	})
 	if err != nil {
 		return err
@@ -127,7 +142,9 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 	g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
 	if o.withSync {
 		cfg := observeSync(reg, assetsync.WorkerConfig{})
-		g.Go(func(gctx context.Context) error { return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, o.workers) })
+		g.Go(func(gctx context.Context) error {
+			return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, o.workers)
+		})
 	}
 	if metricsLn != nil {
 		g.Go(func(gctx context.Context) error { return serveHandler(gctx, e.Logger, metricsLn, srv.MetricsHandler()) })
