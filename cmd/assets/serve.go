@@ -36,7 +36,7 @@ down gracefully.`,
 			if addr == "" {
 				addr = "127.0.0.1:8080"
 			}
-			pool, idx, err := cli.Connect(ctx, e)
+			pool, idx, err := cli.ConnectWait(ctx, e, cli.Backoff{}) // a boot race with the services is no failure
 			if err != nil {
 				return err
 			}
