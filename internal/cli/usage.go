@@ -23,7 +23,15 @@ func Execute(ctx context.Context, root *cobra.Command) error {
 }
 
 // markStarted wraps the RunE of c and its subcommands to set *started.
+// A command that only groups others gets a RunE printing its help, so that
+// an unknown subcommand of it is an error, not a silent help page.
 func markStarted(c *cobra.Command, started *bool) {
+	if c.RunE == nil && c.Run == nil && c.HasSubCommands() {
+		if c.Args == nil {
+			c.Args = cobra.NoArgs
+		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			*started = true

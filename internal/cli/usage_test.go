@@ -21,7 +21,9 @@ func usageRoot() *cobra.Command {
 	one.Flags().StringVar(&name, "name", "", "")
 	_ = one.MarkFlagRequired("name")
 	fails := &cobra.Command{Use: "fails", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return errors.New("boom") }}
-	root.AddCommand(one, fails)
+	group := &cobra.Command{Use: "group"}
+	group.AddCommand(&cobra.Command{Use: "sub", RunE: func(*cobra.Command, []string) error { return nil }})
+	root.AddCommand(one, fails, group)
 	root.SetOut(&bytes.Buffer{})
 	root.SetErr(&bytes.Buffer{})
 	return root
@@ -41,6 +43,9 @@ func TestUsageErrorsAreBadInput(t *testing.T) {
 		{[]string{"one", "x"}, ExitBadInput},
 		{[]string{"fails", "extra"}, ExitBadInput},
 		{[]string{"fails"}, ExitFailure},
+		{[]string{"group"}, 0},
+		{[]string{"group", "sub"}, 0},
+		{[]string{"group", "nope"}, ExitBadInput},
 	} {
 		root := usageRoot()
 		root.SetArgs(tc.args)

@@ -40,7 +40,7 @@ const (
 // check refuses sizes out of range, naming the flag-like field.
 func (o Options) check() error {
 	for _, f := range []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"assets", o.Assets, 1, MaxAssets},
