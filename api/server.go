@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 )
 
@@ -46,6 +47,15 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown of Run (default 20 s).
 	ShutdownTimeout time.Duration
+	// FilterCostMax bounds the rsql.Cost of one filter (default
+	// rsql.CostMaxDefault); a costlier filter is a 400.
+	FilterCostMax int
+	// GroupValuesMaxBuckets bounds the distinct values one group values
+	// request collects (default index.GroupValuesMaxBucketsDefault).
+	GroupValuesMaxBuckets int
+	// FilterValuesMaxPages bounds the aggregation pages one filter values
+	// request reads (default index.FilterValuesMaxPagesDefault).
+	FilterValuesMaxPages int
 }
 
 // Server serves the API. Its Handler is safe for concurrent use.
@@ -83,6 +93,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
+	cfg.FilterCostMax = positiveOr(cfg.FilterCostMax, rsql.CostMaxDefault)
+	cfg.GroupValuesMaxBuckets = positiveOr(cfg.GroupValuesMaxBuckets, index.GroupValuesMaxBucketsDefault)
+	cfg.FilterValuesMaxPages = positiveOr(cfg.FilterValuesMaxPages, index.FilterValuesMaxPagesDefault)
 	if cfg.SyncStats == nil {
 		pool := cfg.Pool
 		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	cli.Main(newRoot(cli.Load()))
+	cli.Main(newRoot(cli.LoadOrExit("assets")))
 }
 
 // newRoot is the command tree over e; tests run it in-process.
@@ -26,7 +26,8 @@ Environment:
   ASSETS_ELASTICSEARCH_URL   Elasticsearch URL (serve, sync, reindex, verify)
   ASSETS_INDEX               index alias and name prefix (default "assets")
   ASSETS_ADDR                listen address of serve (default 127.0.0.1:8080)
-  ASSETS_LOG_LEVEL           "debug" for debug logs (default info)
+  ASSETS_LOG_LEVEL           debug, info, warn or error (default info)
+  ASSETS_LOG_FORMAT          text or json (default text)
 
 Commands that read or write data need a migrated database (assets migrate; serve
 migrates by itself). serve and sync wait, with capped backoff, for PostgreSQL and

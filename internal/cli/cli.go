@@ -57,22 +57,23 @@ type Env struct {
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,
-// ASSETS_INDEX and ASSETS_LOG_LEVEL ("debug" for debug logs on stderr).
-func Load() *Env {
-	level := slog.LevelInfo
-	if os.Getenv("ASSETS_LOG_LEVEL") == "debug" {
-		level = slog.LevelDebug
+// ASSETS_INDEX, and ASSETS_LOG_LEVEL and ASSETS_LOG_FORMAT for the stderr
+// logger (see NewLogger). A value it cannot use is bad input.
+func Load() (*Env, error) {
+	logger, err := loggerFromEnv()
+	if err != nil {
+		return nil, err
 	}
 	e := &Env{
 		DatabaseURL:      os.Getenv("ASSETS_DATABASE_URL"),
 		ElasticsearchURL: os.Getenv("ASSETS_ELASTICSEARCH_URL"),
 		IndexPrefix:      os.Getenv("ASSETS_INDEX"),
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Logger:           logger,
 	}
 	if e.IndexPrefix == "" {
 		e.IndexPrefix = "assets"
 	}
-	return e
+	return e, nil
 }
 
 // Connect opens PostgreSQL and the index client, and makes sure the alias
