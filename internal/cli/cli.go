@@ -85,7 +85,7 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	}
 	pool, err := OpenPostgres(ctx, e)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, RedactError(err, e.DatabaseURL)
 	}
 	es, err := elasticsearch.NewClient(elasticsearch.Config{
 		Addresses: strings.Split(e.ElasticsearchURL, ","), MaxRetries: 3,
@@ -100,16 +100,17 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	})
 	if err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("creating Elasticsearch client: %w", err)
+		return nil, nil, RedactError(fmt.Errorf("creating Elasticsearch client: %w", err), e.ElasticsearchURL)
 	}
 	idx := index.New(es, e.IndexPrefix)
 	if err := idx.Healthy(ctx); err != nil {
 		pool.Close()
-		return nil, nil, &UnavailableError{Service: "Elasticsearch", URL: redactedURLs(e.ElasticsearchURL), Env: "ASSETS_ELASTICSEARCH_URL", Err: err}
+		return nil, nil, &UnavailableError{Service: "Elasticsearch", URL: RedactURL(e.ElasticsearchURL),
+			Env: "ASSETS_ELASTICSEARCH_URL", Err: RedactError(err, e.ElasticsearchURL)}
 	}
 	if err := idx.EnsureIndex(ctx); err != nil {
 		pool.Close()
-		return nil, nil, err
+		return nil, nil, RedactError(err, e.ElasticsearchURL)
 	}
 	return pool, idx, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,21 +29,6 @@ func (e *UnavailableError) Error() string {
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// redactedURLs is a comma-separated list of URLs with their passwords
-// replaced, fit for logs and errors.
-func redactedURLs(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil {
-			parts[i] = "(unparseable URL)"
-			continue
-		}
-		parts[i] = u.Redacted()
-	}
-	return strings.Join(parts, ",")
-}
-
 // OpenPostgres connects to ASSETS_DATABASE_URL. A server that does not
 // answer is an *UnavailableError; a missing or malformed URL is bad input.
 func OpenPostgres(ctx context.Context, e *Env) (*pgxpool.Pool, error) {
@@ -61,7 +45,8 @@ func OpenPostgres(ctx context.Context, e *Env) (*pgxpool.Pool, error) {
 	var ce *pgconn.ConnectError
 	// A refused password does not fix itself by waiting.
 	if errors.As(err, &ce) && !strings.HasPrefix(store.SQLState(err), "28") {
-		return nil, &UnavailableError{Service: "PostgreSQL", URL: redactedURLs(e.DatabaseURL), Env: "ASSETS_DATABASE_URL", Err: err}
+		return nil, &UnavailableError{Service: "PostgreSQL", URL: RedactURL(e.DatabaseURL), Env: "ASSETS_DATABASE_URL",
+			Err: RedactError(err, e.DatabaseURL)}
 	}
 	return nil, err
 }
