@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 		Short: "Apply the embedded SQL migrations to ASSETS_DATABASE_URL",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+			pool, err := cli.OpenPostgres(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -72,7 +73,7 @@ is written.`,
 				return err
 			}
 			defer prog.Close()
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+			pool, err := cli.OpenDB(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -145,7 +146,10 @@ func newSeedCmd(e *cli.Env) *cobra.Command {
 		Long: `Seed generates tenants, groups, orgs and container images with realistic, skewed
 values (registries, repositories, tags, labels, digests, classes, risk scores, issue counts,
 timestamps over two years). The same flags always give the same data. It prints a JSON
-summary of the ids it created. With --out it writes import NDJSON instead of inserting.`,
+summary of the ids it created. With --out it writes import NDJSON instead of inserting;
+the file appears only when complete (it is written as FILE.partial, which an interrupted
+or failed run removes). Sizes are bounded: --assets 1 to 10000000, --tenants 1 to 1000,
+--groups tenants to 10000, --orgs groups to 100000.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			gen, err := seed.New(opts)
@@ -160,11 +164,11 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 			start := time.Now()
 			if out != "" {
 				prog.Phase("generate", "assets", int64(opts.Assets))
-				if err := writeNDJSON(out, &countingSource{src: gen, progress: prog}); err != nil {
+				if err := writeNDJSON(cmd.Context(), out, &countingSource{src: gen, progress: prog}); err != nil {
 					return err
 				}
 			} else {
-				pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+				pool, err := cli.OpenDB(cmd.Context(), e)
 				if err != nil {
 					return err
 				}
@@ -202,18 +206,42 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 	return cmd
 }
 
-func writeNDJSON(path string, src store.RecordSource) error {
-	var w io.Writer = os.Stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", path, err)
-		}
-		defer f.Close()
-		w = f
+// writeNDJSON writes src to path (- for stdout) until src ends or ctx is
+// done. A file is written as path.partial and renamed when complete, so an
+// interrupted run leaves neither a truncated file nor a clobbered old one.
+func writeNDJSON(ctx context.Context, path string, src store.RecordSource) error {
+	if path == "-" {
+		return copyNDJSON(ctx, os.Stdout, src, "stdout")
 	}
+	tmp := path + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", tmp, err)
+	}
+	err = copyNDJSON(ctx, f, src, tmp)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", tmp, cerr)
+	}
+	if err == nil {
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("renaming %s to %s: %w", tmp, path, err)
+		}
+		return nil
+	}
+	if rerr := os.Remove(tmp); rerr != nil {
+		return errors.Join(err, fmt.Errorf("removing the partial file: %w", rerr))
+	}
+	return fmt.Errorf("%w (removed the partial file %s; %s is unchanged)", err, tmp, path)
+}
+
+// copyNDJSON writes every record of src to w as NDJSON, checking ctx
+// between records so that Ctrl-C or SIGTERM stops it at once.
+func copyNDJSON(ctx context.Context, w io.Writer, src store.RecordSource, name string) error {
 	bw := newBufferedWriter(w)
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing %s: stopped: %w", name, err)
+		}
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -222,54 +250,11 @@ func writeNDJSON(path string, src store.RecordSource) error {
 			return err
 		}
 		if err := store.WriteNDJSON(bw, rec); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
+			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
-}
-
-func newTokenCmd(e *cli.Env) *cobra.Command {
-	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	var name string
-	var grants []string
-	create := &cobra.Command{
-		Use:   "create --name NAME --grant KIND:ID:PERMISSION ...",
-		Short: "Create an API token and print it, alone on one line, once",
-		Long: `Create stores a token (only its SHA-256 hash is kept) with grants such as
-  --grant tenant:<tenant-uuid>:tenant.read   --grant group:<group-uuid>:group.edit
-A grant on a tenant covers its groups and orgs; a grant on a group covers its orgs;
-edit implies read.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var gs []store.Grant
-			for _, s := range grants {
-				g, err := store.ParseGrant(s)
-				if err != nil {
-					return cli.BadInput(err)
-				}
-				gs = append(gs, g)
-			}
-			if name == "" || len(gs) == 0 {
-				return cli.BadInput(errors.New("--name and at least one --grant are required"))
-			}
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			secret, err := store.CreateToken(cmd.Context(), pool, name, gs)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), secret)
-			return nil
-		},
-	}
-	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by")
-	create.Flags().StringArrayVar(&grants, "grant", nil, "KIND:ID:PERMISSION, repeatable")
-	token.AddCommand(create)
-	return token
 }

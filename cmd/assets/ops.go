@@ -24,14 +24,18 @@ func newSyncCmd(e *cli.Env) *cobra.Command {
 		Long: `sync claims outbox rows in batches (FOR UPDATE SKIP LOCKED, so several workers may
 run), writes the current rows with external versions and removes the rows only after
 Elasticsearch acknowledged them. It wakes on LISTEN/NOTIFY with a polling fallback and
-retries with capped backoff while Elasticsearch is down.`,
+retries with capped backoff (--max-backoff) while Elasticsearch or PostgreSQL is down,
+including at start-up: it waits for both to answer, logging why.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := cli.Connect(cmd.Context(), e)
+			pool, idx, err := cli.ConnectWait(cmd.Context(), e, cli.Backoff{Max: cfg.MaxBackoff})
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
+			}
 			if metricsAddr == "" {
 				return assetsync.RunWorkers(cmd.Context(), pool, idx, e.Logger, cfg, workers)
 			}
@@ -65,7 +69,8 @@ func newReindexCmd(e *cli.Env) *cobra.Command {
 		Long: `reindex creates a new index, registers it so the sync worker writes to it too while it
 builds, streams every asset from PostgreSQL (keyset pages over id ranges) into it with
 concurrent bulk requests, swaps the alias atomically, and keeps the --keep newest previous
-indexes. Writes made during the reindex are never lost.`,
+indexes. Writes made during the reindex are never lost. It fails at once, naming the
+URL, when PostgreSQL or Elasticsearch does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pool, idx, err := cli.Connect(cmd.Context(), e)
@@ -73,6 +78,9 @@ indexes. Writes made during the reindex are never lost.`,
 				return err
 			}
 			defer pool.Close()
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
+			}
 			prog, err := cli.NewCommandProgress(e.Logger)
 			if err != nil {
 				return err
@@ -108,7 +116,8 @@ func newVerifyCmd(e *cli.Env) *cobra.Command {
 		Long: `verify compares, per tenant, the document count and every document's version in
 PostgreSQL and Elasticsearch, and prints a JSON report. It exits 0 when nothing drifted and
 3 when something did. --repair re-enqueues the drifted ids for the sync worker. --wait
-first waits (up to the duration) for the outbox to drain.`,
+first waits (up to the duration) for the outbox to drain. It fails at once, naming the
+URL, when PostgreSQL or Elasticsearch does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pool, idx, err := cli.Connect(cmd.Context(), e)
@@ -116,6 +125,9 @@ first waits (up to the duration) for the outbox to drain.`,
 				return err
 			}
 			defer pool.Close()
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
+			}
 			rep, err := assetsync.Verify(cmd.Context(), pool, idx, cfg)
 			if err != nil {
 				return err

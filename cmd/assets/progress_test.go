@@ -42,7 +42,7 @@ func TestImportCommandReportsEveryPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeNDJSON(path, gen); err != nil {
+	if err := writeNDJSON(context.Background(), path, gen); err != nil {
 		t.Fatal(err)
 	}
 	var logs, out bytes.Buffer

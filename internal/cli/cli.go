@@ -27,7 +27,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/index"
-	"github.com/openinventory/assets/store"
 )
 
 // Exit statuses; see the package documentation.
@@ -78,12 +77,13 @@ func Load() (*Env, error) {
 }
 
 // Connect opens PostgreSQL and the index client, and makes sure the alias
-// exists.
+// exists. A service that does not answer is an *UnavailableError, naming
+// its URL without credentials.
 func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) {
 	if e.ElasticsearchURL == "" {
-		return nil, nil, fmt.Errorf("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL")
+		return nil, nil, BadInput(errors.New("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL"))
 	}
-	pool, err := store.Open(ctx, e.DatabaseURL)
+	pool, err := OpenPostgres(ctx, e)
 	if err != nil {
 		return nil, nil, RedactError(err, e.DatabaseURL)
 	}
@@ -105,7 +105,8 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	idx := index.New(es, e.IndexPrefix)
 	if err := idx.Healthy(ctx); err != nil {
 		pool.Close()
-		return nil, nil, RedactError(fmt.Errorf("Elasticsearch at %s: %w", RedactURL(e.ElasticsearchURL), err), e.ElasticsearchURL)
+		return nil, nil, &UnavailableError{Service: "Elasticsearch", URL: RedactURL(e.ElasticsearchURL),
+			Env: "ASSETS_ELASTICSEARCH_URL", Err: RedactError(err, e.ElasticsearchURL)}
 	}
 	if err := idx.EnsureIndex(ctx); err != nil {
 		pool.Close()
@@ -114,12 +115,12 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	return pool, idx, nil
 }
 
-// Main runs root until it returns or SIGINT/SIGTERM cancels its context,
-// prints an error prefixed with root's name on stderr and exits with the
-// error's status (ExitError) or 1.
+// Main runs root (see Execute) until it returns or SIGINT/SIGTERM cancels
+// its context, prints an error prefixed with root's name on stderr and exits
+// with the error's status (ExitError) or 1.
 func Main(root *cobra.Command) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := root.ExecuteContext(ctx)
+	err := Execute(ctx, root)
 	stop()
 	if err == nil {
 		return
