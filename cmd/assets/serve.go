@@ -5,7 +5,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
@@ -20,6 +19,7 @@ func newServeCmd(e *cli.Env) *cobra.Command {
 	var withSync bool
 	var workers int
 	var searchTTL time.Duration
+	var searches searchFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--with-sync] [--addr HOST:PORT]",
 		Short: "Serve the Inventory Assets API (optionally with the sync worker in-process)",
@@ -45,7 +45,11 @@ down gracefully.`,
 				return err
 			}
 			reg := newRegistry()
-			srv, err := api.New(api.Config{Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: searchTTL})
+			cfg := api.Config{Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: searchTTL}
+			if err := searches.resolve(ctx, cmd, pool, &cfg); err != nil {
+				return err
+			}
+			srv, err := api.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -58,31 +62,16 @@ down gracefully.`,
 				e.Logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
 				return srv.Run(gctx, addr)
 			})
-			g.Go(func(gctx context.Context) error { return expireSearches(gctx, e, pool) })
+			g.Go(func(gctx context.Context) error {
+				return api.RunSearchReaper(gctx, pool, idx, e.Logger, api.SearchReapIntervalDefault)
+			})
 			return g.Wait()
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address (default $ASSETS_ADDR, else 127.0.0.1:8080)")
 	cmd.Flags().BoolVar(&withSync, "with-sync", false, "run the sync worker in this process")
 	cmd.Flags().IntVar(&workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
-	cmd.Flags().DurationVar(&searchTTL, "search-ttl", 15*time.Minute, "how long a stored search lives")
+	cmd.Flags().DurationVar(&searchTTL, "search-ttl", api.SearchTTLDefault, "how long a stored search lives")
+	searches.register(cmd)
 	return cmd
-}
-
-// expireSearches deletes expired stored searches every minute.
-func expireSearches(ctx context.Context, e *cli.Env, pool *pgxpool.Pool) error {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if n, err := store.DeleteExpiredSearches(ctx, pool); err != nil {
-				e.Logger.Warn("deleting expired searches", "err", err)
-			} else if n > 0 {
-				e.Logger.Debug("deleted expired searches", "count", n)
-			}
-		}
-	}
 }
