@@ -173,9 +173,9 @@ func (r SearchRequest) request(alias string) (Request, error) {
 		body["sort"] = sort
 		body["size"] = limitOr(r.Limit) + 1
 		if backward {
-			body["search_after"] = r.SearchBefore
+			body["search_after"] = searchAfter(r.Sort, r.SearchBefore, r.PIT != "")
 		} else if r.SearchAfter != nil {
-			body["search_after"] = r.SearchAfter
+			body["search_after"] = searchAfter(r.Sort, r.SearchAfter, r.PIT != "")
 		}
 	}
 	path := searchPath(alias)

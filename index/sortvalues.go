@@ -8,19 +8,22 @@ import (
 
 // CheckSortValues checks search_after values taken from a client's cursor
 // against the sort they claim to continue: one value per Elasticsearch sort
-// field and the id last, each of the type that field sorts by (an integer
-// for dates and numbers, a string or null for keywords, a string for the
-// id). Values that pass cannot make Elasticsearch fail the search, so a
-// stale or forged cursor is a request error, never a failed search.
+// field, the id, and after a point-in-time search the _shard_doc tie-breaker
+// Elasticsearch adds, each of the type that field sorts by (an integer for
+// dates, numbers and _shard_doc, a string or null for keywords, a string
+// for the id). Values that pass cannot make Elasticsearch fail the search,
+// so a stale or forged cursor is a request error, never a failed search.
 // Decode the values with json.Decoder.UseNumber.
 func CheckSortValues(sort []SortField, values []any) error {
-	var fields []string
-	for _, s := range sort {
-		def, ok := defaultCatalogue.SortByName(s.Name)
-		if !ok {
-			return invalidf("unknown sort field %q", s.Name)
+	fields, err := esSortFields(sort)
+	if err != nil {
+		return err
+	}
+	if len(values) == len(fields)+2 {
+		if !sortValueFits("long", values[len(values)-1]) {
+			return invalidf("the cursor's last sort value is not a shard position")
 		}
-		fields = append(fields, def.esFields...)
+		values = values[:len(values)-1]
 	}
 	if len(values) != len(fields)+1 {
 		return invalidf("the cursor has %d sort values, the sort needs %d", len(values), len(fields)+1)
@@ -34,6 +37,30 @@ func CheckSortValues(sort []SortField, values []any) error {
 		return invalidf("the cursor's last sort value is not an id")
 	}
 	return nil
+}
+
+// esSortFields are the Elasticsearch fields of a sort, before the id.
+func esSortFields(sort []SortField) ([]string, error) {
+	var fields []string
+	for _, s := range sort {
+		def, ok := defaultCatalogue.SortByName(s.Name)
+		if !ok {
+			return nil, invalidf("unknown sort field %q", s.Name)
+		}
+		fields = append(fields, def.esFields...)
+	}
+	return fields, nil
+}
+
+// searchAfter is values as a search without a point in time takes them:
+// without the _shard_doc tie-breaker of a point-in-time page, whose point
+// in time is gone.
+func searchAfter(sort []SortField, values []any, pit bool) []any {
+	fields, err := esSortFields(sort)
+	if pit || err != nil || len(values) != len(fields)+2 {
+		return values
+	}
+	return values[:len(values)-1]
 }
 
 // sortValueFits reports whether v is a sort value Elasticsearch returns for

@@ -22,7 +22,9 @@ func TestCheckSortValues(t *testing.T) {
 		{"keyword missing", []SortField{{Name: "url"}}, []any{nil, id}, true},
 		{"byte rank", []SortField{{Name: "class"}}, []any{n("2"), id}, true},
 		{"issues: four fields", []SortField{{Name: MetaIssues}}, []any{n("1"), n("0"), n("3"), n("0"), id}, true},
-		{"two sorts", []SortField{{Name: "registry"}, {Name: "-created_at"}}, nil, false},
+		{"two sorts", []SortField{{Name: "registry"}, {Name: "created_at", Desc: true}}, []any{nil, n("5"), id}, true},
+		{"point in time: _shard_doc", []SortField{{Name: "created_at"}}, []any{n("1"), id, n("4294967296")}, true},
+		{"point in time: _shard_doc as text", []SortField{{Name: "created_at"}}, []any{n("1"), id, "x"}, false},
 		{"too few", []SortField{{Name: "created_at"}}, []any{id}, false},
 		{"too many", []SortField{{Name: "created_at"}}, []any{n("1"), n("2"), id}, false},
 		{"issues: one field", []SortField{{Name: MetaIssues}}, []any{n("1"), id}, false},
@@ -47,5 +49,34 @@ func TestCheckSortValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A point-in-time page's cursor continues without the point in time (when
+// it is gone) without the _shard_doc value.
+func TestSearchAfterDropsShardDocWithoutPIT(t *testing.T) {
+	t.Parallel()
+	sort := []SortField{{Name: "created_at"}}
+	vals := []any{json.Number("1"), "id", json.Number("7")}
+	for _, pit := range []bool{true, false} {
+		r := SearchRequest{Scope: Scope{TenantID: "t"}, Sort: sort, SearchAfter: vals}
+		if pit {
+			r.PIT = "p"
+		}
+		req, err := r.request("assets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 3
+		if !pit {
+			want = 2
+		}
+		if got := len(req.Body["search_after"].([]any)); got != want {
+			t.Errorf("pit %v: %d search_after values, want %d", pit, got, want)
+		}
+	}
+	r := SearchRequest{Scope: Scope{TenantID: "t"}, Sort: sort, SearchAfter: vals[:2]}
+	if req, _ := r.request("assets"); len(req.Body["search_after"].([]any)) != 2 {
+		t.Error("a list cursor lost a value")
 	}
 }
