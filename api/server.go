@@ -135,7 +135,8 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gat, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}}))
-	s.handler = s.wrap(s.cursors.bind(mux))
+	// Outside wrap, which reads the route pattern the mux sets on its request.
+	s.handler = s.cursors.bind(s.wrap(mux))
 	return s, nil
 }
 
