@@ -52,42 +52,39 @@ func TestCursorKeySignsAndChecks(t *testing.T) {
 	}
 }
 
-// nextCursor is the starting_after of a response's next link.
-func nextCursor(t *testing.T, r response) string {
+// nextCursor is the starting_after of the next link of the first page at
+// path, with its signature and query hash.
+func nextCursor(t *testing.T, e *env, path string) (cur string, sig []byte, hash string) {
 	t.Helper()
+	r := e.get("tenantA.read", path).must(t, http.StatusOK)
 	u, err := url.Parse(r.link("next"))
 	if err != nil || u.Query().Get("starting_after") == "" {
 		t.Fatalf("no next cursor in %v", r.doc["links"])
 	}
-	return u.Query().Get("starting_after")
+	cur = u.Query().Get("starting_after")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(cur, cursorPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cursor
+	if err := json.Unmarshal(raw[32:], &c); err != nil {
+		t.Fatal(err)
+	}
+	return cur, raw[:32:32], c.Query
 }
 
 func TestForgedCursorIsBadRequest(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, manyAssets(30))
 	base := tenantPath(tenantA) + v + "&sort=created_at"
-	cur := nextCursor(t, e.get("tenantA.read", base).must(t, http.StatusOK))
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(cur, cursorPrefix))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cur, sig, hash := nextCursor(t, e, base)
 	// The values a client would like Elasticsearch to see, with the
 	// signature of the genuine cursor: valid base64, valid JSON, bad MAC.
-	payload, _ := json.Marshal(cursor{Sort: []any{"not a date", "x"}, ID: "x", Query: mustQuery(t, raw[32:])})
-	forged := cursorPrefix + base64.RawURLEncoding.EncodeToString(append(raw[:32:32], payload...))
+	payload, _ := json.Marshal(cursor{Sort: []any{"not a date", "x"}, ID: "x", Query: hash})
+	forged := cursorPrefix + base64.RawURLEncoding.EncodeToString(append(sig, payload...))
 	e.get("tenantA.read", base+"&starting_after="+forged).wantError(t, http.StatusBadRequest, "parameter", "starting_after")
 	e.get("tenantA.read", base+"&ending_before="+forged).wantError(t, http.StatusBadRequest, "parameter", "ending_before")
 	e.get("tenantA.read", base+"&starting_after="+cur).must(t, http.StatusOK)
-}
-
-// mustQuery is the query hash of a cursor's JSON.
-func mustQuery(t *testing.T, payload []byte) string {
-	t.Helper()
-	var c cursor
-	if err := json.Unmarshal(payload, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c.Query
 }
 
 // A signed cursor whose values do not fit the sort is refused before
@@ -96,9 +93,7 @@ func TestSignedCursorOfWrongTypesNeverReachesElasticsearch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, manyAssets(30))
 	base := tenantPath(tenantA) + v + "&sort=created_at"
-	cur := nextCursor(t, e.get("tenantA.read", base).must(t, http.StatusOK))
-	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(cur, cursorPrefix))
-	hash := mustQuery(t, raw[32:])
+	_, _, hash := nextCursor(t, e, base)
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{"http://127.0.0.1:1"}, MaxRetries: 0})
 	if err != nil {
 		t.Fatal(err)
