@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -41,7 +40,9 @@ var assetColumns = []string{
 type ImportOption func(*importOptions)
 
 type importOptions struct {
-	log *slog.Logger
+	log      *slog.Logger
+	progress ImportProgress // see ReportProgress
+	assets   int64
 }
 
 // LogPhases makes Import log the duration of each phase at debug level to
@@ -61,13 +62,8 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		opt(&o)
 	}
 	var sum ImportSummary
-	phase := func(string) {}
-	if o.log != nil {
-		start := time.Now()
-		phase = func(name string) {
-			o.log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
-		}
-	}
+	tr := newImportTracker(o)
+	phase := tr.phaseDone
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_assets (line int NOT NULL,
 			LIKE assets INCLUDING DEFAULTS EXCLUDING GENERATED, org_ids uuid[] NOT NULL) ON COMMIT DROP`); err != nil {
@@ -79,7 +75,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stops the prefetching goroutine when COPY ends early
-		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: map[uuid.UUID]struct{}{}}
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: map[uuid.UUID]struct{}{}, tr: tr}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
 			if cs.err != nil {
@@ -93,6 +89,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	tr.committed()
 	return sum, nil
 }
 
@@ -109,6 +106,7 @@ type copySource struct {
 	// deduplication pass.
 	seen       map[uuid.UUID]struct{}
 	duplicates bool
+	tr         *importTracker // progress
 }
 
 func (c *copySource) Next() bool {
@@ -144,6 +142,7 @@ func (c *copySource) Next() bool {
 				c.seen[id] = struct{}{}
 			}
 			c.sum.Assets++
+			c.tr.staged()
 			return true
 		}
 	}

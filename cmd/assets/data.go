@@ -9,9 +9,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/internal/seed"
@@ -34,9 +32,6 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 	}
 }
 
-// stderrIsTerminal decides whether to draw progress bars.
-func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
-
 func newImportCmd(e *cli.Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE|-",
@@ -51,24 +46,19 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var in io.Reader = os.Stdin
-			var size int64 = -1
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return cli.BadInput(fmt.Errorf("opening %s: %w", args[0], err))
 				}
 				defer f.Close()
-				if st, err := f.Stat(); err == nil {
-					size = st.Size()
-				}
 				in = f
 			}
-			if stderrIsTerminal() {
-				bar := progressbar.DefaultBytes(size, "importing")
-				defer bar.Finish()
-				r := progressbar.NewReader(in, bar)
-				in = &r
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
+			defer prog.Close()
 			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
 			if err != nil {
 				return err
@@ -78,7 +68,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger))
+			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger), store.ReportProgress(prog, -1))
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return cli.BadInput(le)
@@ -86,6 +76,7 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			if err != nil {
 				return err
 			}
+			prog.Finish()
 			e.Logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
 				"assets", sum.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(sum)
@@ -93,16 +84,16 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 	}
 }
 
-// countingSource ticks a progress bar per asset record.
+// countingSource counts the asset records read from src into progress.
 type countingSource struct {
-	src store.RecordSource
-	bar *progressbar.ProgressBar
+	src      store.RecordSource
+	progress interface{ Add(n int64) }
 }
 
 func (c *countingSource) Next() (store.Record, error) {
 	r, err := c.src.Next()
-	if err == nil && r.Asset != nil && c.bar != nil {
-		_ = c.bar.Add(1)
+	if err == nil && r.Asset != nil {
+		c.progress.Add(1)
 	}
 	return r, err
 }
@@ -124,15 +115,15 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 			if err != nil {
 				return cli.BadInput(err)
 			}
-			var bar *progressbar.ProgressBar
-			if stderrIsTerminal() {
-				bar = progressbar.Default(int64(opts.Assets), "seeding")
-				defer bar.Finish()
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
-			src := &countingSource{src: gen, bar: bar}
+			defer prog.Close()
 			start := time.Now()
 			if out != "" {
-				if err := writeNDJSON(out, src); err != nil {
+				prog.Phase("generate", "assets", int64(opts.Assets))
+				if err := writeNDJSON(out, &countingSource{src: gen, progress: prog}); err != nil {
 					return err
 				}
 			} else {
@@ -151,10 +142,12 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger)); err != nil {
+				if _, err := store.Import(cmd.Context(), pool, gen, store.LogPhases(e.Logger),
+					store.ReportProgress(prog, int64(opts.Assets))); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
+			prog.Finish()
 			e.Logger.Info("seed done", "assets", opts.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	e := cli.Load()
+	e := cli.LoadOrExit("assets")
 	root := &cobra.Command{
 		Use:   "assets",
 		Short: "Inventory Assets API: PostgreSQL system of record, Elasticsearch reads",
@@ -21,7 +21,8 @@ Environment:
   ASSETS_ELASTICSEARCH_URL   Elasticsearch URL (serve, sync, reindex, verify)
   ASSETS_INDEX               index alias and name prefix (default "assets")
   ASSETS_ADDR                listen address of serve (default 127.0.0.1:8080)
-  ASSETS_LOG_LEVEL           "debug" for debug logs (default info)
+  ASSETS_LOG_LEVEL           debug, info, warn or error (default info)
+  ASSETS_LOG_FORMAT          text or json (default text)
 
 Exit status: 0 success, 1 failure, 2 bad input, 3 drift (verify).`,
 		SilenceUsage:  true,

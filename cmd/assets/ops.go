@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
@@ -74,21 +73,17 @@ indexes. Writes made during the reindex are never lost.`,
 				return err
 			}
 			defer pool.Close()
-			if stderrIsTerminal() {
-				var bar *progressbar.ProgressBar
-				cfg.Progress = func(done, total int64) {
-					if bar == nil {
-						bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("reindexing"),
-							progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-							progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
-					}
-					_ = bar.Set64(done)
-				}
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
+			defer prog.Close()
+			cfg.Progress = prog.Counter("reindex", "docs")
 			res, err := assetsync.Reindex(cmd.Context(), pool, idx, e.Logger, cfg)
 			if err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
+			prog.Finish()
 			rate := float64(res.Docs) / res.Duration.Seconds()
 			e.Logger.Info("reindex done", "index", res.Index, "docs", res.Docs, "duration", res.Duration.Round(time.Millisecond),
 				"docs_per_s", int(rate), "previous", res.Previous, "deleted", res.Deleted)

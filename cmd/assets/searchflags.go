@@ -4,63 +4,41 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/openinventory/assets/api"
 	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/store"
 )
 
-// searchFlags are serve's limits on stored searches and the cursor key.
+// searchFlags are serve's caps on stored searches (their environment
+// variables are in serveEnv).
 type searchFlags struct {
 	perToken, perTenant int
 }
 
-func (f *searchFlags) register(cmd *cobra.Command) {
-	cmd.Flags().IntVar(&f.perToken, "max-searches-per-token", api.MaxSearchesPerTokenDefault,
-		"live stored searches one token may hold (default $ASSETS_MAX_SEARCHES_PER_TOKEN, else this)")
-	cmd.Flags().IntVar(&f.perTenant, "max-searches-per-tenant", api.MaxSearchesPerTenantDefault,
-		"live stored searches one tenant may hold (default $ASSETS_MAX_SEARCHES_PER_TENANT, else this)")
+func (f *searchFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.perToken, "max-searches-per-token", api.MaxSearchesPerTokenDefault,
+		"live stored searches one token may hold ($ASSETS_MAX_SEARCHES_PER_TOKEN)")
+	fs.IntVar(&f.perTenant, "max-searches-per-tenant", api.MaxSearchesPerTenantDefault,
+		"live stored searches one tenant may hold ($ASSETS_MAX_SEARCHES_PER_TENANT)")
 }
 
-// resolve applies the environment to the flags not given, and loads the
-// cursor key (ASSETS_CURSOR_KEY, else the one stored in PostgreSQL).
-func (f *searchFlags) resolve(ctx context.Context, cmd *cobra.Command, q store.Querier, cfg *api.Config) error {
-	for _, v := range []struct {
-		flag, env string
-		to        *int
-	}{
-		{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN", &f.perToken},
-		{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT", &f.perTenant},
-	} {
-		if err := intFromEnv(cmd, v.flag, v.env, v.to); err != nil {
-			return err
-		}
+// resolve checks the caps and loads the cursor key (ASSETS_CURSOR_KEY, else
+// the one stored in PostgreSQL) into cfg.
+func (f *searchFlags) resolve(ctx context.Context, q store.Querier, cfg *api.Config) error {
+	if f.perToken <= 0 || f.perTenant <= 0 {
+		return cli.BadInput(fmt.Errorf("--max-searches-per-token and --max-searches-per-tenant must be positive"))
 	}
-	key, err := api.LoadCursorKey(ctx, q, os.Getenv("ASSETS_CURSOR_KEY"))
+	configured := os.Getenv("ASSETS_CURSOR_KEY")
+	if configured != "" && len(configured) < api.CursorKeyMinBytes {
+		return cli.BadInput(fmt.Errorf("ASSETS_CURSOR_KEY has %d bytes; it needs at least %d", len(configured), api.CursorKeyMinBytes))
+	}
+	key, err := api.LoadCursorKey(ctx, q, configured)
 	if err != nil {
-		return cli.BadInput(fmt.Errorf("ASSETS_CURSOR_KEY: %w", err))
+		return err
 	}
 	cfg.MaxSearchesPerToken, cfg.MaxSearchesPerTenant, cfg.CursorKey = f.perToken, f.perTenant, key
-	return nil
-}
-
-// intFromEnv sets *to from the environment variable env when the flag was
-// not given; a value that is not a positive integer is bad input.
-func intFromEnv(cmd *cobra.Command, flag, env string, to *int) error {
-	s, ok := os.LookupEnv(env)
-	if !ok || cmd.Flags().Changed(flag) {
-		if *to <= 0 {
-			return cli.BadInput(fmt.Errorf("--%s must be a positive integer", flag))
-		}
-		return nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return cli.BadInput(fmt.Errorf("%s must be a positive integer, not %q", env, s))
-	}
-	*to = n
 	return nil
 }

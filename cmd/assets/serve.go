@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -14,64 +16,134 @@ import (
 	assetsync "github.com/openinventory/assets/sync"
 )
 
+// serveOptions are serve's flags.
+type serveOptions struct {
+	addr, metricsAddr string
+	withSync          bool
+	workers           int
+	searchTTL         time.Duration
+	rateLimit         float64
+	rateBurst         int
+	rateKeys          int
+	trustXFF          bool
+	searches          searchFlags
+}
+
+// serveEnv maps serve's flags to the environment variables that set them
+// when the flag is not given.
+var serveEnv = [...]struct{ flag, env string }{
+	{"addr", "ASSETS_ADDR"},
+	{"metrics-addr", "ASSETS_METRICS_ADDR"},
+	{"rate-limit", "ASSETS_RATE_LIMIT"},
+	{"rate-burst", "ASSETS_RATE_BURST"},
+	{"rate-limit-keys", "ASSETS_RATE_LIMIT_KEYS"},
+	{"trust-forwarded-for", "ASSETS_TRUST_FORWARDED_FOR"},
+	{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN"},
+	{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT"},
+}
+
 func newServeCmd(e *cli.Env) *cobra.Command {
-	var addr string
-	var withSync bool
-	var workers int
-	var searchTTL time.Duration
-	var searches searchFlags
+	var o serveOptions
 	cmd := &cobra.Command{
-		Use:   "serve [--with-sync] [--addr HOST:PORT]",
+		Use:   "serve [--with-sync] [--addr HOST:PORT] [--metrics-addr HOST:PORT]",
 		Short: "Serve the Inventory Assets API (optionally with the sync worker in-process)",
 		Long: `serve migrates the database, then serves the API under /rest, the OpenAPI document at
-/rest/openapi.json (browsable at /rest/docs/), /healthz, /readyz and Prometheus /metrics.
-With --with-sync it also runs the sync worker in the same process. SIGINT/SIGTERM shut it
-down gracefully.`,
+/rest/openapi.json (browsable at /rest/docs/), /healthz, /readyz and Prometheus /metrics
+(on --metrics-addr instead, when given). With --with-sync it also runs the sync worker in
+the same process. SIGINT/SIGTERM shut it down gracefully.
+
+Each flag not given is read from its environment variable: ` + envNames() + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if addr == "" {
-				addr = os.Getenv("ASSETS_ADDR")
+			for _, fe := range serveEnv {
+				if v := os.Getenv(fe.env); v != "" && !cmd.Flags().Changed(fe.flag) {
+					if err := cmd.Flags().Set(fe.flag, v); err != nil {
+						return cli.BadInput(fmt.Errorf("%s=%q: %w", fe.env, v, err))
+					}
+				}
 			}
-			if addr == "" {
-				addr = "127.0.0.1:8080"
+			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
+				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
-			pool, idx, err := cli.Connect(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			if err := store.Migrate(ctx, pool, e.Logger); err != nil {
-				return err
-			}
-			reg := newRegistry()
-			cfg := api.Config{Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: searchTTL}
-			if err := searches.resolve(ctx, cmd, pool, &cfg); err != nil {
-				return err
-			}
-			srv, err := api.New(cfg)
-			if err != nil {
-				return err
-			}
-			g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
-			if withSync {
-				cfg := observeSync(reg, assetsync.WorkerConfig{})
-				g.Go(func(gctx context.Context) error { return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, workers) })
-			}
-			g.Go(func(gctx context.Context) error {
-				e.Logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
-				return srv.Run(gctx, addr)
-			})
-			g.Go(func(gctx context.Context) error {
-				return api.RunSearchReaper(gctx, pool, idx, e.Logger, api.SearchReapIntervalDefault)
-			})
-			return g.Wait()
+			return runServe(cmd.Context(), e, o)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "", "listen address (default $ASSETS_ADDR, else 127.0.0.1:8080)")
-	cmd.Flags().BoolVar(&withSync, "with-sync", false, "run the sync worker in this process")
-	cmd.Flags().IntVar(&workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
-	cmd.Flags().DurationVar(&searchTTL, "search-ttl", api.SearchTTLDefault, "how long a stored search lives")
-	searches.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address ($ASSETS_ADDR)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on the API's ($ASSETS_METRICS_ADDR)")
+	f.BoolVar(&o.withSync, "with-sync", false, "run the sync worker in this process")
+	f.IntVar(&o.workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
+	f.DurationVar(&o.searchTTL, "search-ttl", api.SearchTTLDefault, "how long a stored search lives")
+	o.searches.register(f)
+	f.Float64Var(&o.rateLimit, "rate-limit", api.RateLimitDefault, "requests per second per token, and per client address without a valid token; 0 disables ($ASSETS_RATE_LIMIT)")
+	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
+	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
+	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "take the client address from the last X-Forwarded-For entry; only behind a proxy that sets it ($ASSETS_TRUST_FORWARDED_FOR)")
 	return cmd
+}
+
+func envNames() string {
+	s := ""
+	for i, fe := range serveEnv {
+		if i > 0 {
+			s += ", "
+		}
+		s += fe.env
+	}
+	return s
+}
+
+// runServe connects, migrates and serves until ctx ends. Each listener
+// logs once, after it is bound.
+func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
+	pool, idx, err := cli.Connect(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool, e.Logger); err != nil {
+		return err
+	}
+	reg := newRegistry()
+	apiCfg := api.Config{
+		Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: o.searchTTL,
+		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
+		NoMetricsRoute: o.metricsAddr != "",
+	}
+	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
+		return err
+	}
+	srv, err := api.New(apiCfg)
+	if err != nil {
+		return err
+	}
+	// Bind every listener before serving any, so a port in use fails the
+	// command before anything says "serving".
+	apiLn, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", o.addr, err)
+	}
+	defer apiLn.Close()
+	var metricsLn net.Listener
+	if o.metricsAddr != "" {
+		if metricsLn, err = listenMetrics(o.metricsAddr); err != nil {
+			return err
+		}
+		defer metricsLn.Close()
+	}
+	g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
+	if o.withSync {
+		cfg := observeSync(reg, assetsync.WorkerConfig{})
+		g.Go(func(gctx context.Context) error {
+			return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, o.workers)
+		})
+	}
+	if metricsLn != nil {
+		g.Go(func(gctx context.Context) error { return serveHandler(gctx, e.Logger, metricsLn, srv.MetricsHandler()) })
+	}
+	g.Go(func(gctx context.Context) error { return srv.Serve(gctx, apiLn) })
+	g.Go(func(gctx context.Context) error {
+		return api.RunSearchReaper(gctx, pool, idx, e.Logger, api.SearchReapIntervalDefault)
+	})
+	return g.Wait()
 }

@@ -58,22 +58,23 @@ type Env struct {
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,
-// ASSETS_INDEX and ASSETS_LOG_LEVEL ("debug" for debug logs on stderr).
-func Load() *Env {
-	level := slog.LevelInfo
-	if os.Getenv("ASSETS_LOG_LEVEL") == "debug" {
-		level = slog.LevelDebug
+// ASSETS_INDEX, and ASSETS_LOG_LEVEL and ASSETS_LOG_FORMAT for the stderr
+// logger (see NewLogger). A value it cannot use is bad input.
+func Load() (*Env, error) {
+	logger, err := loggerFromEnv()
+	if err != nil {
+		return nil, err
 	}
 	e := &Env{
 		DatabaseURL:      os.Getenv("ASSETS_DATABASE_URL"),
 		ElasticsearchURL: os.Getenv("ASSETS_ELASTICSEARCH_URL"),
 		IndexPrefix:      os.Getenv("ASSETS_INDEX"),
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Logger:           logger,
 	}
 	if e.IndexPrefix == "" {
 		e.IndexPrefix = "assets"
 	}
-	return e
+	return e, nil
 }
 
 // Connect opens PostgreSQL and the index client, and makes sure the alias
@@ -84,7 +85,7 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	}
 	pool, err := store.Open(ctx, e.DatabaseURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, RedactError(err, e.DatabaseURL)
 	}
 	es, err := elasticsearch.NewClient(elasticsearch.Config{
 		Addresses: strings.Split(e.ElasticsearchURL, ","), MaxRetries: 3,
@@ -99,16 +100,16 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	})
 	if err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("creating Elasticsearch client: %w", err)
+		return nil, nil, RedactError(fmt.Errorf("creating Elasticsearch client: %w", err), e.ElasticsearchURL)
 	}
 	idx := index.New(es, e.IndexPrefix)
 	if err := idx.Healthy(ctx); err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("Elasticsearch at %s: %w", e.ElasticsearchURL, err)
+		return nil, nil, RedactError(fmt.Errorf("Elasticsearch at %s: %w", RedactURL(e.ElasticsearchURL), err), e.ElasticsearchURL)
 	}
 	if err := idx.EnsureIndex(ctx); err != nil {
 		pool.Close()
-		return nil, nil, err
+		return nil, nil, RedactError(err, e.ElasticsearchURL)
 	}
 	return pool, idx, nil
 }
