@@ -2,10 +2,15 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +19,10 @@ import (
 // cursorPrefix versions the cursor format, so a later format can tell old
 // cursors apart.
 const cursorPrefix = "v1."
+
+// CursorKeyMinBytes is the shortest cursor signing key accepted: HMAC-SHA256
+// is as strong as its key up to the 32 bytes of the hash.
+const CursorKeyMinBytes = 32
 
 // cursor is the position of one item in a sorted result: the item's sort
 // values and its id (the tie-breaker), and a hash of the query it belongs
@@ -36,18 +45,48 @@ func queryHash(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-func encodeCursor(c cursor) string {
+// cursorKey signs cursors with HMAC-SHA256, so the values a cursor carries
+// back to Elasticsearch are ones this service (or a replica sharing the
+// key) wrote. The signature goes first, inside the base64, so the
+// documented form of a cursor stays one base64url run.
+type cursorKey []byte
+
+// newCursorKey checks a configured key, or makes a random one for this
+// process alone when none is configured.
+func newCursorKey(key []byte) (cursorKey, error) {
+	if len(key) == 0 {
+		key = make([]byte, CursorKeyMinBytes)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("generating a cursor key: %w", err)
+		}
+	}
+	if len(key) < CursorKeyMinBytes {
+		return nil, fmt.Errorf("the cursor key has %d bytes; it needs at least %d", len(key), CursorKeyMinBytes)
+	}
+	return cursorKey(bytes.Clone(key)), nil
+}
+
+func (k cursorKey) mac(payload []byte) []byte {
+	h := hmac.New(sha256.New, k)
+	h.Write(payload)
+	return h.Sum(nil)
+}
+
+func (k cursorKey) encode(c cursor) string {
+	if len(k) == 0 {
+		panic("encoding a cursor: " + errNoCursorKey.Error())
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		// Sort values come from JSON, so they always encode.
 		panic("encoding a cursor: " + err.Error())
 	}
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString(append(k.mac(b), b...))
 }
 
-// decodeCursor reads a cursor given in param, checking that it belongs to
-// the query with hash want.
-func decodeCursor(param, s, want string) (cursor, error) {
+// decode reads a cursor given in param, checking its signature and that it
+// belongs to the query with hash want.
+func (k cursorKey) decode(param, s, want string) (cursor, error) {
 	bad := func(why string) (cursor, error) {
 		return cursor{}, badParameter(param, "The cursor %s; use the links of a previous page of this same query.", why)
 	}
@@ -56,10 +95,14 @@ func decodeCursor(param, s, want string) (cursor, error) {
 		return bad("is not valid")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(rest, "="))
-	if err != nil {
+	if err != nil || len(raw) <= sha256.Size {
 		return bad("is not valid")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	sig, payload := raw[:sha256.Size], raw[sha256.Size:]
+	if !hmac.Equal(sig, k.mac(payload)) {
+		return bad("is not valid or has expired")
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber() // sort values may be longs beyond float64 precision
 	dec.DisallowUnknownFields()
 	var c cursor
@@ -72,12 +115,35 @@ func decodeCursor(param, s, want string) (cursor, error) {
 	return c, nil
 }
 
+type cursorKeyCtx struct{}
+
+// bind gives the handlers behind it the server's cursor key, so
+// every paged operation signs and checks with it.
+func (k cursorKey) bind(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cursorKeyCtx{}, k)))
+	})
+}
+
+// errNoCursorKey is a handler run without bind: a wiring bug, not the
+// client's fault.
+var errNoCursorKey = errors.New("no cursor key in the request context")
+
+func cursorKeyOf(ctx context.Context) (cursorKey, error) {
+	k, ok := ctx.Value(cursorKeyCtx{}).(cursorKey)
+	if !ok {
+		return nil, errNoCursorKey
+	}
+	return k, nil
+}
+
 // page is one request of a paged operation: the cursor it was given
 // (checked against the hash of its query), from which the index request
 // starts, and the request URL its links are built from. Lists, search
 // results, group and filter values and the field lists all page with it.
 type page struct {
 	r             *http.Request
+	key           cursorKey
 	hash          string
 	after, before *cursor
 }
@@ -85,7 +151,10 @@ type page struct {
 // parsePage reads starting_after / ending_before of r for the query with
 // hash.
 func parsePage(r *http.Request, hash string) (page, error) {
-	p := page{r: r, hash: hash}
+	// Without a key (a handler called outside the server) no cursor can be
+	// checked; links then panic in encode rather than sign with no key.
+	key, keyErr := cursorKeyOf(r.Context())
+	p := page{r: r, key: key, hash: hash}
 	q := r.URL.Query()
 	// An empty cursor is no cursor, as for the other text parameters:
 	// clients filling a URL template send starting_after=&ending_before=.
@@ -96,7 +165,10 @@ func parsePage(r *http.Request, hash string) (page, error) {
 		if q.Get(param) == "" {
 			continue
 		}
-		c, err := decodeCursor(param, q.Get(param), hash)
+		if keyErr != nil {
+			return p, keyErr
+		}
+		c, err := key.decode(param, q.Get(param), hash)
 		if err != nil {
 			return p, err
 		}
@@ -143,12 +215,12 @@ func (p page) links(n int, hasAfter, hasBefore bool, edge func(last bool) cursor
 		if hasAfter {
 			c := edge(true)
 			c.Query = p.hash
-			next = encodeCursor(c)
+			next = p.key.encode(c)
 		}
 		if hasBefore {
 			c := edge(false)
 			c.Query = p.hash
-			prev = encodeCursor(c)
+			prev = p.key.encode(c)
 		}
 	}
 	return pageLinks(p.r, next, prev)

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -24,6 +27,9 @@ type Error struct {
 	Pointer   string // source.pointer: a JSON Pointer into the request body
 	Parameter string // source.parameter: the query or path parameter at fault
 	Cause     error
+	// RetryAfter, when set, is sent as Retry-After (whole seconds, rounded
+	// up): when a refused request may succeed.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -129,6 +135,9 @@ func asError(err error) *Error {
 	if detail, ok := index.InvalidDetail(err); ok {
 		return &Error{Status: http.StatusBadRequest, Detail: detail, Cause: err}
 	}
+	if e := searchAnswer(err); e != nil {
+		return e
+	}
 	var re *index.ResponseError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -196,15 +205,23 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if rs != nil {
 		rs.err = e
 	}
-	if e.Status >= 500 {
+	switch {
+	case isSearchRejection(e.Cause):
+		// Elasticsearch refused the query or is overloaded: worth a look,
+		// but the service itself did not fail.
+		logger(r.Context()).WarnContext(r.Context(), "search rejected", "status", e.Status, "error", err)
+	case e.Status >= 500:
 		logger(r.Context()).ErrorContext(r.Context(), "request failed", "status", e.Status, "error", err)
-	} else if e.Cause != nil {
+	case e.Cause != nil:
 		logger(r.Context()).DebugContext(r.Context(), "request rejected", "status", e.Status, "error", err)
 	}
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Token realm="assets", Bearer realm="assets"`)
 	}
-	if e.Status == http.StatusServiceUnavailable {
+	switch {
+	case e.RetryAfter > 0:
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(e.RetryAfter.Seconds())), 10))
+	case e.Status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
 	}
 	doc := ErrorDocument{JSONAPI: jsonapi10, Errors: []ErrorObject{e.object(requestIDOf(r.Context()))}}

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/go-fuego/fuego"
 
@@ -38,7 +40,11 @@ type listQuery struct {
 	count  index.CountMode
 	fields []string
 	hash   string
-	pit    string
+	// A stored search pages its point in time pit, kept alive until no
+	// later than deadline (when the search expires).
+	searchID string
+	pit      string
+	deadline time.Time
 }
 
 // listAssets answers GET .../inventory/assets.
@@ -77,21 +83,19 @@ func (s *Server) page(r *http.Request, acc access, lq listQuery) (*AssetListDocu
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCursorSort(pg, lq.sort); err != nil {
+		return nil, err
+	}
 	req := index.SearchRequest{
-		Scope: indexScope(acc.scope), Filter: lq.filter, Sort: lq.sort, Limit: lq.limit, Count: lq.count,
-		PIT: lq.pit, KeepAlive: s.cfg.SearchTTL,
+		Scope: indexScope(acc.scope), Filter: lq.filter, Sort: lq.sort, Limit: lq.limit, Count: lq.count, PIT: lq.pit,
+	}
+	if req.PIT != "" {
+		req.KeepAlive = time.Until(lq.deadline)
 	}
 	req.SearchAfter, req.SearchBefore = pg.sortValues()
-	ctx := r.Context()
-	res, err := s.index.Search(ctx, req)
-	if err != nil && req.PIT != "" && isMissingPIT(err) {
-		// The point in time expired before the search did: page the live
-		// index instead of failing.
-		req.PIT = ""
-		res, err = s.index.Search(ctx, req)
-	}
+	res, err := s.search(r.Context(), req, lq.searchID)
 	if err != nil {
-		return nil, searchFailed(err)
+		return nil, err
 	}
 	doc := &AssetListDocument{Data: make([]AssetResource, len(res.Assets))}
 	for i, a := range res.Assets {
@@ -109,6 +113,55 @@ func (s *Server) page(r *http.Request, acc access, lq listQuery) (*AssetListDocu
 	return doc, nil
 }
 
+// checkCursorSort refuses a cursor whose sort values do not fit the sort of
+// the query (a cursor of an older sort definition, or a forged one), before
+// they reach Elasticsearch.
+func checkCursorSort(pg page, sort []index.SortField) error {
+	for _, c := range []struct {
+		param string
+		at    *cursor
+	}{{"starting_after", pg.after}, {"ending_before", pg.before}} {
+		if c.at == nil {
+			continue
+		}
+		if err := index.CheckSortValues(sort, c.at.Sort); err != nil {
+			return &Error{Status: http.StatusBadRequest, Parameter: c.param, Cause: err,
+				Detail: "The cursor does not fit the sort of this query; use the links of a previous page of this same query."}
+		}
+	}
+	return nil
+}
+
+// search runs req. For a stored search (searchID) it records the point in
+// time Elasticsearch answers with when it differs from the one sent, and
+// when the point in time is gone it forgets it and pages the live index.
+func (s *Server) search(ctx context.Context, req index.SearchRequest, searchID string) (*index.SearchResult, error) {
+	res, err := s.index.Search(ctx, req)
+	if err != nil && req.PIT != "" && isMissingPIT(err) {
+		s.recordPIT(ctx, searchID, req.PIT, "")
+		req.PIT = ""
+		res, err = s.index.Search(ctx, req)
+	}
+	if err != nil {
+		return nil, searchFailed(err)
+	}
+	if req.PIT != "" && res.PIT != "" && res.PIT != req.PIT {
+		s.recordPIT(ctx, searchID, req.PIT, res.PIT)
+	}
+	return res, nil
+}
+
+// recordPIT replaces the point in time of a stored search. The page is
+// served either way: a failure only means the next page sends the old id.
+func (s *Server) recordPIT(ctx context.Context, searchID, old, pit string) {
+	if searchID == "" {
+		return
+	}
+	if err := store.SetSearchPIT(ctx, s.pool, searchID, old, pit); err != nil {
+		logger(ctx).WarnContext(ctx, "recording the point in time of a search", "search_id", searchID, "error", err)
+	}
+}
+
 func isMissingPIT(err error) bool {
 	var re *index.ResponseError
 	return errors.As(err, &re) && (re.Status == http.StatusNotFound || re.Type == "search_context_missing_exception")
@@ -118,7 +171,6 @@ func isMissingPIT(err error) bool {
 type storedQuery struct {
 	Limit     int    `json:"limit,omitempty"`
 	MetaCount string `json:"meta_count,omitempty"`
-	PIT       string `json:"pit,omitempty"`
 }
 
 // createSearch answers POST .../inventory/assets/searches: it checks and
@@ -142,19 +194,26 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 			}
 		}
 	}
-	filter, sort, sq, err := parseSearchAttributes(attrs)
+	filterText, sort, sq, err := parseSearchAttributes(attrs)
 	if err != nil {
 		return nil, err
-	}
-	if sq.PIT, err = s.index.OpenPIT(r.Context(), s.cfg.SearchTTL); err != nil {
-		return nil, searchFailed(err)
 	}
 	raw, err := json.Marshal(sq)
 	if err != nil {
 		return nil, err
 	}
-	sr, err := store.CreateSearch(r.Context(), s.pool, acc.scope, acc.token.ID, filterString(filter), sortString(sort), raw, s.cfg.SearchTTL)
+	ctx := r.Context()
+	// Taken before the database's now(), so the deadline is never later
+	// than the search's expiry.
+	start := time.Now()
+	// The filter is stored as given: that text was validated, while its
+	// canonical form can be longer than the filter limit.
+	sr, err := store.CreateSearch(ctx, s.pool, acc.scope, acc.token.ID, filterText, sortString(sort), raw, s.cfg.SearchTTL,
+		store.SearchLimits{PerToken: s.cfg.MaxSearchesPerToken, PerTenant: s.cfg.MaxSearchesPerTenant})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openSearchPIT(ctx, sr.ID, start.Add(sr.Remaining)); err != nil {
 		return nil, err
 	}
 	loc := scopePath(acc.scope) + "/inventory/assets/searches/" + sr.ID + "/results?" + url.Values{"version": {acc.version.served}}.Encode()
@@ -163,8 +222,9 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 }
 
 // parseSearchAttributes checks the attributes of a search to store: its
-// filter and sort, and the rest it keeps (limit, meta_count).
-func parseSearchAttributes(attrs map[string]any) (rsql.Node, []index.SortField, storedQuery, error) {
+// filter (returned as given) and sort, and the rest it keeps (limit,
+// meta_count).
+func parseSearchAttributes(attrs map[string]any) (string, []index.SortField, storedQuery, error) {
 	const at = "/data/attributes"
 	str := func(name string) (string, error) {
 		v, ok := attrs[name]
@@ -180,35 +240,34 @@ func parseSearchAttributes(attrs map[string]any) (rsql.Node, []index.SortField, 
 	var sq storedQuery
 	filterText, err := str("filter")
 	if err != nil {
-		return nil, nil, sq, err
+		return "", nil, sq, err
 	}
-	filter, err := parseFilter(filterText, "", ptr(at, "filter"))
-	if err != nil {
-		return nil, nil, sq, err
+	if _, err := parseFilter(filterText, "", ptr(at, "filter")); err != nil {
+		return "", nil, sq, err
 	}
 	sortText, err := str("sort")
 	if err != nil {
-		return nil, nil, sq, err
+		return "", nil, sq, err
 	}
 	sort, err := parseSort(sortText, "", ptr(at, "sort"), assetSortNames())
 	if err != nil {
-		return nil, nil, sq, err
+		return "", nil, sq, err
 	}
 	if sq.MetaCount, err = str("meta_count"); err != nil {
-		return nil, nil, sq, err
+		return "", nil, sq, err
 	}
 	if _, ok := attrs["meta_count"]; ok {
 		if _, err := parseMetaCount(sq.MetaCount, "", ptr(at, "meta_count")); err != nil {
-			return nil, nil, sq, err
+			return "", nil, sq, err
 		}
 	}
 	if lv, ok := attrs["limit"]; ok {
 		n, _ := lv.(json.Number)
 		if sq.Limit, err = parseLimitText(string(n), "", ptr(at, "limit")); err != nil {
-			return nil, nil, sq, err
+			return "", nil, sq, err
 		}
 	}
-	return filter, sort, sq, nil
+	return filterText, sort, sq, nil
 }
 
 // parseSearchDocument reads {"data":{"type":"searches","attributes":{...}}}
@@ -240,6 +299,7 @@ func (s *Server) searchResults(c fuego.ContextNoBody) (*AssetListDocument, error
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now() // before the database's now(): see createSearch
 	sr, err := store.GetSearch(r.Context(), s.pool, acc.scope, r.PathValue("search_id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("The search was not found; it may have expired.")
@@ -252,7 +312,7 @@ func (s *Server) searchResults(c fuego.ContextNoBody) (*AssetListDocument, error
 		return nil, err
 	}
 	q := r.URL.Query()
-	lq := listQuery{limit: sq.Limit, pit: sq.PIT}
+	lq := listQuery{limit: sq.Limit, searchID: sr.ID, pit: sr.PIT, deadline: start.Add(sr.Remaining)}
 	// The stored filter was validated when the search was created.
 	if lq.filter, err = parseFilter(sr.Filter, "filter", ""); err != nil {
 		return nil, err
@@ -277,4 +337,34 @@ func (s *Server) searchResults(c fuego.ContextNoBody) (*AssetListDocument, error
 	}
 	lq.hash = queryHash("search", sr.ID, sortString(lq.sort))
 	return s.page(r, acc, lq)
+}
+
+// openSearchPIT opens the point in time stored search id pages, kept alive
+// no later than deadline, and records it. When either step fails the search
+// is deleted and the point in time closed, so neither outlives the request.
+func (s *Server) openSearchPIT(ctx context.Context, id string, deadline time.Time) error {
+	pit, err := s.index.OpenPIT(ctx, time.Until(deadline))
+	if err != nil {
+		s.dropSearch(ctx, id, "")
+		return searchFailed(err)
+	}
+	if err := store.SetSearchPIT(ctx, s.pool, id, "", pit); err != nil {
+		s.dropSearch(ctx, id, pit)
+		return err
+	}
+	return nil
+}
+
+// dropSearch undoes a search that could not be set up; failures are logged
+// (the reaper removes what is left once it expires).
+func (s *Server) dropSearch(ctx context.Context, id, pit string) {
+	ctx = context.WithoutCancel(ctx)
+	if pit != "" {
+		if err := s.index.ClosePIT(ctx, pit); err != nil {
+			logger(ctx).WarnContext(ctx, "closing the point in time of a failed search", "search_id", id, "error", err)
+		}
+	}
+	if err := store.DeleteSearch(ctx, s.pool, id); err != nil {
+		logger(ctx).WarnContext(ctx, "deleting a failed search", "search_id", id, "error", err)
+	}
 }

@@ -39,8 +39,17 @@ type Config struct {
 	// outbox with store.Backlog.
 	SyncStats SyncStats
 
-	// SearchTTL is how long a stored search lives (default 15 minutes).
+	// SearchTTL is how long a stored search lives (SearchTTLDefault).
 	SearchTTL time.Duration
+	// MaxSearchesPerToken and MaxSearchesPerTenant cap the live stored
+	// searches, each holding an Elasticsearch point in time (defaults
+	// MaxSearchesPerTokenDefault, MaxSearchesPerTenantDefault).
+	MaxSearchesPerToken  int
+	MaxSearchesPerTenant int
+	// CursorKey signs cursors (at least CursorKeyMinBytes); replicas must
+	// share it (see LoadCursorKey). Empty: a random key for this process
+	// alone, whose cursors no other process accepts.
+	CursorKey []byte
 	// MaxBodyBytes bounds request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one request (default 30 seconds).
@@ -83,6 +92,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	gatherer prometheus.Gatherer
+	cursors  cursorKey
 	fuego    *fuego.Server
 	limits   *limiter // nil when rate limiting is off
 	handler  http.Handler
@@ -100,7 +110,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.SearchTTL <= 0 {
-		cfg.SearchTTL = 15 * time.Minute
+		cfg.SearchTTL = SearchTTLDefault
+	}
+	if cfg.MaxSearchesPerToken <= 0 {
+		cfg.MaxSearchesPerToken = MaxSearchesPerTokenDefault
+	}
+	if cfg.MaxSearchesPerTenant <= 0 {
+		cfg.MaxSearchesPerTenant = MaxSearchesPerTenantDefault
+	}
+	cursors, err := newCursorKey(cfg.CursorKey)
+	if err != nil {
+		return nil, fmt.Errorf("api: Config.CursorKey: %w", err)
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
@@ -137,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat}
+	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
 	if cfg.RateLimit > 0 {
 		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustForwardedFor); err != nil {
 			return nil, err
@@ -154,7 +174,9 @@ func New(cfg Config) (*Server, error) {
 		mux.Handle("GET /metrics", s.MetricsHandler())
 	}
 	known := newKnownParams(s.fuego.OpenAPI.Description())
-	if s.handler, err = compress(s.wrap(checkParams(known, mux, mux))); err != nil {
+	// The cursor key goes outside wrap, which reads the route pattern the
+	// mux sets on its request.
+	if s.handler, err = compress(s.cursors.bind(s.wrap(checkParams(known, mux, mux)))); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/openinventory/assets/rsql"
 )
@@ -27,7 +28,7 @@ func TestDiagnose(t *testing.T) {
 				`{"issues.medium":{"missing":"_last","order":"desc","unmapped_type":"keyword"}},` +
 				`{"issues.low":{"missing":"_last","order":"desc","unmapped_type":"keyword"}},` +
 				`{"id":{"order":"asc"}}],"track_total_hits":false}`},
-		{SearchRequest{Scope: scope, Count: CountOnly, PIT: "p1"}, "/_search",
+		{SearchRequest{Scope: scope, Count: CountOnly, PIT: "p1", KeepAlive: time.Minute}, "/_search",
 			`{"pit":{"id":"p1","keep_alive":"60s"},"query":{"bool":{"filter":[{"term":{"tenant_id":"t1"}}]}},"size":0,"track_total_hits":true}`},
 		{GroupValuesRequest{Scope: scope, Field: "class", Filter: filter, Sort: []SortField{{Name: "count", Desc: true}}}, "/assets/_search",
 			`{"aggs":{"g":{"composite":{"size":2000,"sources":[{"v":{"terms":{"field":"class"}}}]}}},` +

@@ -82,7 +82,9 @@ type SearchRequest struct {
 	SearchBefore []any
 	Count        CountMode
 	// PIT is a point-in-time id (OpenPIT) for results that do not move
-	// while a stored search is paged; KeepAlive extends it (1m when zero).
+	// while a stored search is paged. KeepAlive extends it by that much,
+	// in whole seconds rounded down so a caller's deadline is never passed;
+	// under a second it is not extended at all.
 	PIT       string
 	KeepAlive time.Duration
 }
@@ -139,11 +141,12 @@ type searchResponse struct {
 	} `json:"hits"`
 }
 
-func keepAlive(d time.Duration) string {
-	if d <= 0 {
-		d = time.Minute
-	}
-	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+// keepAlive is d in whole seconds, rounded down: a point in time kept
+// alive for it never outlives the deadline d was measured to. ok is false
+// under a second.
+func keepAlive(d time.Duration) (s string, ok bool) {
+	secs := int64(d / time.Second)
+	return fmt.Sprintf("%ds", secs), secs > 0
 }
 
 // request is the request Search sends for r (see Diagnose): the alias's
@@ -170,14 +173,18 @@ func (r SearchRequest) request(alias string) (Request, error) {
 		body["sort"] = sort
 		body["size"] = limitOr(r.Limit) + 1
 		if backward {
-			body["search_after"] = r.SearchBefore
+			body["search_after"] = searchAfter(r.Sort, r.SearchBefore, r.PIT != "")
 		} else if r.SearchAfter != nil {
-			body["search_after"] = r.SearchAfter
+			body["search_after"] = searchAfter(r.Sort, r.SearchAfter, r.PIT != "")
 		}
 	}
 	path := searchPath(alias)
 	if r.PIT != "" {
-		body["pit"] = Query{"id": r.PIT, "keep_alive": keepAlive(r.KeepAlive)}
+		pit := Query{"id": r.PIT}
+		if ka, ok := keepAlive(r.KeepAlive); ok {
+			pit["keep_alive"] = ka
+		}
+		body["pit"] = pit
 		path = "/_search"
 	}
 	return Request{Method: http.MethodPost, Path: path, Body: body}, nil
@@ -232,12 +239,17 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	return out, nil
 }
 
-// OpenPIT opens a point in time on the alias for stable paging.
+// OpenPIT opens a point in time on the alias for stable paging, kept alive
+// for keep rounded down to whole seconds (at least one).
 func (c *Client) OpenPIT(ctx context.Context, keep time.Duration) (string, error) {
 	var res struct {
 		ID string `json:"id"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/"+c.alias+"/_pit?keep_alive="+keepAlive(keep), nil, &res); err != nil {
+	ka, ok := keepAlive(keep)
+	if !ok {
+		ka, _ = keepAlive(time.Second)
+	}
+	if err := c.do(ctx, http.MethodPost, "/"+c.alias+"/_pit?keep_alive="+ka, nil, &res); err != nil {
 		return "", fmt.Errorf("opening point in time on %s: %w", c.alias, err)
 	}
 	return res.ID, nil

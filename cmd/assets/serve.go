@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
@@ -32,6 +31,7 @@ type serveOptions struct {
 	filterCostMax     int
 	groupValuesMax    int
 	filterValuesPages int
+	searches          searchFlags
 }
 
 // serveEnv maps serve's flags to the environment variables that set them
@@ -46,6 +46,8 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
 	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
 	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
+	{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN"},
+	{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT"},
 }
 
 func newServeCmd(e *cli.Env) *cobra.Command {
@@ -82,7 +84,8 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on the API's ($ASSETS_METRICS_ADDR)")
 	f.BoolVar(&o.withSync, "with-sync", false, "run the sync worker in this process")
 	f.IntVar(&o.workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
-	f.DurationVar(&o.searchTTL, "search-ttl", 15*time.Minute, "how long a stored search lives")
+	f.DurationVar(&o.searchTTL, "search-ttl", api.SearchTTLDefault, "how long a stored search lives")
+	o.searches.register(f)
 	f.Float64Var(&o.rateLimit, "rate-limit", api.RateLimitDefault, "requests per second per token, and per client address without a valid token; 0 disables ($ASSETS_RATE_LIMIT)")
 	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
 	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
@@ -116,12 +119,16 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		return err
 	}
 	reg := newRegistry()
-	srv, err := api.New(api.Config{
+	apiCfg := api.Config{
 		Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: o.searchTTL,
 		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
 		NoMetricsRoute: o.metricsAddr != "",
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
-	})
+	}
+	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
+		return err
+	}
+	srv, err := api.New(apiCfg)
 	if err != nil {
 		return err
 	}
@@ -150,24 +157,8 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		g.Go(func(gctx context.Context) error { return serveHandler(gctx, e.Logger, metricsLn, srv.MetricsHandler()) })
 	}
 	g.Go(func(gctx context.Context) error { return srv.Serve(gctx, apiLn) })
-	g.Go(func(gctx context.Context) error { return expireSearches(gctx, e, pool) })
+	g.Go(func(gctx context.Context) error {
+		return api.RunSearchReaper(gctx, pool, idx, e.Logger, api.SearchReapIntervalDefault)
+	})
 	return g.Wait()
-}
-
-// expireSearches deletes expired stored searches every minute.
-func expireSearches(ctx context.Context, e *cli.Env, pool *pgxpool.Pool) error {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if n, err := store.DeleteExpiredSearches(ctx, pool); err != nil {
-				e.Logger.Warn("deleting expired searches", "err", err)
-			} else if n > 0 {
-				e.Logger.Debug("deleted expired searches", "count", n)
-			}
-		}
-	}
 }
