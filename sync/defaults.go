@@ -39,3 +39,7 @@ const (
 // leftover of a failed reindex) must be before a reindex's pruning deletes
 // it: a running reindex registers its new index well within this.
 const OrphanGraceDefault = 15 * time.Minute
+
+// BatchTimeoutDefault bounds one sync batch, claim to commit (the _bulk
+// request included); on expiry the batch rolls back and is retried.
+const BatchTimeoutDefault = 30 * time.Second
