@@ -53,6 +53,7 @@ retries with capped backoff while Elasticsearch is down.`,
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", assetsync.BatchSizeDefault, "outbox rows per batch")
 	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", assetsync.PollIntervalDefault, "poll interval when no notification arrives")
 	cmd.Flags().DurationVar(&cfg.MaxBackoff, "max-backoff", assetsync.MaxBackoffDefault, "longest wait between retries while Elasticsearch or PostgreSQL fail")
+	cmd.Flags().DurationVar(&cfg.BatchTimeout, "batch-timeout", assetsync.BatchTimeoutDefault, "deadline of one batch, claim to commit (a hung Elasticsearch fails the batch)")
 	cmd.Flags().IntVar(&workers, "workers", assetsync.WorkersDefault, "concurrent workers in this process")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. 127.0.0.1:9108)")
 	return cmd

@@ -36,7 +36,7 @@ down gracefully.`,
 			if addr == "" {
 				addr = "127.0.0.1:8080"
 			}
-			pool, idx, err := cli.Connect(ctx, e)
+			pool, idx, err := cli.ConnectAPI(ctx, e)
 			if err != nil {
 				return err
 			}

@@ -15,19 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
-
-	"github.com/openinventory/assets/index"
-	"github.com/openinventory/assets/store"
 )
 
 // Exit statuses; see the package documentation.
@@ -74,43 +66,6 @@ func Load() *Env {
 		e.IndexPrefix = "assets"
 	}
 	return e
-}
-
-// Connect opens PostgreSQL and the index client, and makes sure the alias
-// exists.
-func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) {
-	if e.ElasticsearchURL == "" {
-		return nil, nil, fmt.Errorf("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL")
-	}
-	pool, err := store.Open(ctx, e.DatabaseURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses: strings.Split(e.ElasticsearchURL, ","), MaxRetries: 3,
-		Transport: &http.Transport{
-			// Responses come over loopback or a LAN: gzip would cost more CPU
-			// (both sides) than the bytes it saves, ~20% of a list request.
-			DisableCompression: true,
-			// Keep a connection per concurrent request instead of Go's 2.
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	})
-	if err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("creating Elasticsearch client: %w", err)
-	}
-	idx := index.New(es, e.IndexPrefix)
-	if err := idx.Healthy(ctx); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("Elasticsearch at %s: %w", e.ElasticsearchURL, err)
-	}
-	if err := idx.EnsureIndex(ctx); err != nil {
-		pool.Close()
-		return nil, nil, err
-	}
-	return pool, idx, nil
 }
 
 // Main runs root until it returns or SIGINT/SIGTERM cancels its context,
