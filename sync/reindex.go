@@ -22,6 +22,9 @@ type ReindexConfig struct {
 	PageSize    int // assets per PostgreSQL page; default PageSizeDefault
 	Readers     int // concurrent PostgreSQL readers over id ranges; default ReadersDefault
 	BulkWorkers int // concurrent _bulk requests; default BulkWorkersDefault
+	// BulkRetries: resends of documents Elasticsearch rejected for load
+	// (429) before the reindex fails; default index.BulkRetriesDefault.
+	BulkRetries int
 	// OrphanGrace: an index that never served the alias and is not a
 	// registered target is deleted once older than this (younger ones may
 	// belong to a reindex between its create and its registration); default
@@ -117,7 +120,7 @@ func build(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, name stri
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assets`).Scan(&total); err != nil {
 		return 0, fmt.Errorf("counting assets: %w", err)
 	}
-	loader, err := idx.NewBulkLoader(ctx, index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers})
+	loader, err := idx.NewBulkLoader(ctx, index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers, Retries: cfg.BulkRetries})
 	if err != nil {
 		return 0, err
 	}
