@@ -369,9 +369,11 @@ func (l *BulkLoader) send(b bulkBatch) {
 		if len(again) < len(b.ids) {
 			b = b.subset(again)
 		}
-		if !sleepCtx(l.ctx, wait) {
+		select {
+		case <-l.ctx.Done():
 			l.record(b, loadResponse{}, l.ctx.Err(), true)
 			return
+		case <-time.After(wait):
 		}
 		wait = min(2*wait, BulkRetryMaxBackoffDefault)
 	}
@@ -422,18 +424,6 @@ func (l *BulkLoader) record(b bulkBatch, res loadResponse, err error, final bool
 func rejectedForLoad(ri bulkResponseItem) bool {
 	return ri.Status == http.StatusTooManyRequests ||
 		(ri.Error != nil && ri.Error.Type == "es_rejected_execution_exception")
-}
-
-// sleepCtx waits d unless ctx ends first; it reports whether it waited.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // Close sends what is buffered, waits for the workers and returns the

@@ -102,7 +102,7 @@ indexes. Writes made during the reindex are never lost.`,
 	}
 	cmd.Flags().IntVar(&cfg.Keep, "keep", assetsync.KeepDefault, "previous indexes to keep after the swap")
 	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", assetsync.BulkWorkersDefault, "concurrent _bulk requests")
-	cmd.Flags().IntVar(&cfg.BulkRetries, "bulk-retries", index.BulkRetriesDefault, "resends of documents Elasticsearch rejects for load (429) before the reindex fails")
+	cmd.Flags().IntVar(&cfg.BulkRetries, "bulk-retries", index.BulkRetriesDefault, "resends of documents Elasticsearch rejects for load (429) before the reindex fails (negative: none)")
 	cmd.Flags().IntVar(&cfg.Readers, "readers", assetsync.ReadersDefault, "concurrent PostgreSQL readers")
 	cmd.Flags().IntVar(&cfg.PageSize, "page", assetsync.PageSizeDefault, "assets per PostgreSQL page")
 	return cmd
