@@ -19,6 +19,7 @@ func (s *Server) begin(r *http.Request, action store.Action) (access, error) {
 	if err != nil {
 		return access{}, err
 	}
+	s.tokenVerified(r)
 	rs := stateOf(r.Context())
 	if rs.versionErr != nil {
 		return access{}, rs.versionErr

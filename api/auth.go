@@ -41,7 +41,7 @@ type access struct {
 
 // authorize authenticates the request and resolves the scope of its path.
 // The order of checks decides what a caller can learn:
-//   - no or malformed credentials, or an unknown token: 401;
+//   - no or malformed credentials, or an unknown, revoked or expired token: 401;
 //   - a malformed scope id: 400 (it says nothing about what exists);
 //   - a scope that does not exist, or one no grant of the token covers: 404,
 //     the same answer, so a token cannot probe other tenants;
@@ -52,7 +52,14 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 		return access{}, err
 	}
 	tok, err := store.Authenticate(ctx, s.pool, secret)
-	if errors.Is(err, store.ErrBadToken) {
+	// The caller holds the secret, so saying why it stopped working tells
+	// it nothing new, and tells its owner what to do.
+	switch {
+	case errors.Is(err, store.ErrTokenRevoked):
+		return access{}, unauthorized("The token has been revoked: create a new one.")
+	case errors.Is(err, store.ErrTokenExpired):
+		return access{}, unauthorized("The token has expired: create a new one.")
+	case errors.Is(err, store.ErrBadToken):
 		return access{}, unauthorized("The token is not valid.")
 	}
 	if err != nil {

@@ -1,6 +1,13 @@
 package api
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openinventory/assets/store"
+)
 
 func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
@@ -60,5 +67,38 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 			res.must(t, tc.want)
 		})
+	}
+}
+
+func TestRevokedAndExpiredTokensGet401(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fewAssets())
+	ctx := context.Background()
+	g := store.Grant{Kind: store.ScopeTenant, ScopeID: tenantA, Permission: "tenant.read"}
+	path := tenantPath(tenantA) + "/" + testAssetID(1) + v
+	revoked, err := store.CreateToken(ctx, e.pool, "revoked", []store.Grant{g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["revoked"] = revoked
+	e.get("revoked", path).must(t, 200)
+	tok, err := store.Authenticate(ctx, e.pool, revoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RevokeToken(ctx, e.pool, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	expired, err := store.CreateToken(ctx, e.pool, "expired", []store.Grant{g}, store.WithExpiry(time.Now().Add(-time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["expired"] = expired
+	for name, want := range map[string]string{"revoked": "revoked", "expired": "expired"} {
+		res := e.get(name, path)
+		res.wantError(t, 401, "", "")
+		if !strings.Contains(string(res.raw), want) {
+			t.Errorf("%s token: body %s does not say %q", name, res.raw, want)
+		}
 	}
 }

@@ -241,7 +241,7 @@ func (s *Server) groupValues(c fuego.ContextNoBody) (*GroupValuesDocument, error
 	if !ok {
 		return nil, notFound("There is no group field with this id; list them at .../inventory/assets/groups.")
 	}
-	req, pg, err := parseGroupValues(r, acc, g)
+	req, pg, err := s.parseGroupValues(r, acc, g)
 	if err != nil {
 		return nil, err
 	}
@@ -259,9 +259,9 @@ func (s *Server) groupValues(c fuego.ContextNoBody) (*GroupValuesDocument, error
 
 // parseGroupValues reads the parameters of group values of g: the index
 // request and its page.
-func parseGroupValues(r *http.Request, acc access, g index.GroupField) (index.GroupValuesRequest, page, error) {
+func (s *Server) parseGroupValues(r *http.Request, acc access, g index.GroupField) (index.GroupValuesRequest, page, error) {
 	q := r.URL.Query()
-	req := index.GroupValuesRequest{Scope: indexScope(acc.scope), Field: g.Name}
+	req := index.GroupValuesRequest{Scope: indexScope(acc.scope), Field: g.Name, MaxBuckets: s.cfg.GroupValuesMaxBuckets}
 	types, err := parseAssetTypes(q)
 	if err != nil {
 		return req, page{}, err
@@ -270,6 +270,9 @@ func parseGroupValues(r *http.Request, acc access, g index.GroupField) (index.Gr
 		return req, page{}, badParameter("asset_types", "The group field %s does not apply to these asset types.", g.Name)
 	}
 	if req.Filter, err = parseFilter(q.Get("filter"), "filter", ""); err != nil {
+		return req, page{}, err
+	}
+	if err = checkFilterCost(req.Filter, s.cfg.FilterCostMax, "filter", ""); err != nil {
 		return req, page{}, err
 	}
 	if req.Sort, err = parseSort(q.Get("sort"), "sort", "", index.GroupSortFields); err != nil {
@@ -362,7 +365,7 @@ func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, err
 	if !ok || f.Name == "q" {
 		return nil, notFound("There is no filter field with values for this id; list them at .../inventory/assets/filters.")
 	}
-	req, pg, err := parseFilterValues(r, acc, f)
+	req, pg, err := s.parseFilterValues(r, acc, f)
 	if err != nil {
 		return nil, err
 	}
@@ -380,12 +383,17 @@ func (s *Server) filterValues(c fuego.ContextNoBody) (*FilterValuesDocument, err
 
 // parseFilterValues reads the parameters of filter values of f: the index
 // request and its page.
-func parseFilterValues(r *http.Request, acc access, f index.FilterField) (index.FilterValuesRequest, page, error) {
+func (s *Server) parseFilterValues(r *http.Request, acc access, f index.FilterField) (index.FilterValuesRequest, page, error) {
 	q := r.URL.Query()
-	req := index.FilterValuesRequest{Scope: indexScope(acc.scope), Field: f.Name, Q: q.Get("q"), Key: q.Get("key")}
+	req := index.FilterValuesRequest{Scope: indexScope(acc.scope), Field: f.Name, Q: q.Get("q"), Key: q.Get("key"),
+		MaxPages: s.cfg.FilterValuesMaxPages}
 	// Characters, not bytes, as the documented maxLength counts.
 	if utf8.RuneCountInString(req.Q) > maxFilterQ {
 		return req, page{}, badParameter("q", "q is at most %d characters.", maxFilterQ)
+	}
+	if req.Q != "" && !index.QNarrows(f) {
+		return req, page{}, badParameter("q", "q narrows the values of text fields only; %s is a %s field: "+
+			"list its values without q, or filter the assets with =ge= and =lt= on it.", f.Name, f.FieldType)
 	}
 	var err error
 	if q.Has("keys_only") {

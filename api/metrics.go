@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +12,17 @@ import (
 // SyncStats reports the sync backlog (pending outbox rows) and the age of
 // the oldest pending change, for the sync gauges.
 type SyncStats func(ctx context.Context) (backlog int64, lag time.Duration, err error)
+
+// methodLabel is the method as a label value from a closed set: a client
+// cannot add series by inventing methods.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
 
 // metrics are the server's collectors, registered on the Registerer of its
 // Config (never on a global one).

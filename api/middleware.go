@@ -23,13 +23,16 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		// fuego sets it on every operation; it tells a client only what to
+		// attack.
+		w.Header().Del("X-Powered-By")
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
@@ -91,6 +94,9 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("snyk-request-id", rs.id)
+		// Every answer is JSON for one caller: never sniffed, never cached.
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		sw.Header().Set("Cache-Control", "no-store")
 		// RSQL uses ';' for AND, and clients often leave it unencoded. Go's
 		// query parser would drop such a pair silently (unfiltered results),
 		// so ';' in a query is data here, as if sent as %3B.
@@ -112,6 +118,9 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 			}
 			s.observe(r, rs, sw, time.Since(start))
 		}()
+		if !s.limit(sw, r) {
+			return
+		}
 
 		if isScopeRoute(r.URL.Path) {
 			if v := r.URL.Query().Get("version"); versionPattern.MatchString(v) {
@@ -150,8 +159,9 @@ func (s *Server) observe(r *http.Request, rs *requestState, sw *statusWriter, d 
 	if route == "" || route == "/" {
 		route = "unmatched"
 	}
-	s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-	s.metrics.duration.WithLabelValues(route, r.Method).Observe(d.Seconds())
+	method := methodLabel(r.Method)
+	s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	s.metrics.duration.WithLabelValues(route, method).Observe(d.Seconds())
 	attrs := []any{
 		"method", r.Method, "path", r.URL.Path, "route", route, "status", status,
 		"duration_ms", float64(d.Microseconds()) / 1000, "bytes", sw.bytes, "remote", r.RemoteAddr,

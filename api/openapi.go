@@ -129,6 +129,51 @@ func filterSchema() *openapi3.Schema {
 	return s
 }
 
+// filterDescription documents the filter parameter where client generators
+// and the docs page show it: the grammar, the selectors of the catalogue
+// with their types (generated, so the list cannot drift), and the limits
+// the parser and the cost budget enforce.
+func filterDescription(costMax int) string {
+	var b strings.Builder
+	b.WriteString("An RSQL filter, e.g. `registry==docker.io;labels=in=(prod,pci)`.\n\n" +
+		"**Comparisons** are `selector operator value`. Operators: `==` equal, `!=` not equal, " +
+		"`=lt=` or `<`, `=le=` or `<=`, `=gt=` or `>`, `=ge=` or `>=`, " +
+		"`=in=(a,b)` any of the values, `=out=(a,b)` none of them. " +
+		"`!=` and `=out=` also match assets that lack the field.\n\n" +
+		"**Logic**: `;` or ` and ` joins with AND, `,` or ` or ` with OR; AND binds tighter; " +
+		"parentheses group.\n\n" +
+		"**Values**: quote a value with `'` or `\"` when it holds a space or a reserved character " +
+		"(`\"'();,=!~<>`), escaping the quote with `\\`. `''` is no value: `risk_score==''` finds " +
+		"assets without one, `built_at!=''` those with one. In `==` and `!=` on a string field, `*` is " +
+		"a case-insensitive wildcard (`nginx*`, `*-slim`, `*alpine*`); in lists it is literal. " +
+		"Numbers are decimals (`42`, `-1.5`); timestamps are RFC 3339 date-times or dates (`YYYY-MM-DD`). " +
+		"`q==text` searches labels, tags, registry, repository, name, digests and image tags for the " +
+		"text as a case-insensitive substring.\n\n**Selectors** (type):")
+	for _, f := range index.NewCatalogue().Filters() {
+		name := f.Name
+		if f.Object() {
+			name += ".KEY"
+		}
+		fmt.Fprintf(&b, " `%s` (%s", name, f.FieldType)
+		if len(f.Enum) > 0 {
+			fmt.Fprintf(&b, ": %s", strings.Join(f.Enum, ", "))
+		}
+		b.WriteString("),")
+	}
+	s := strings.TrimSuffix(b.String(), ",") + ".\n\n"
+	return s + fmt.Sprintf("**Limits**: at most %d bytes, parentheses nested %d deep, %d comparisons, "+
+		"%d values in one `=in=` or `=out=` list, and a cost of %d. The cost sums, over the comparisons: "+
+		"%d per value; %d for a value with a `*` wildcard; %d for a `q` term, or %d when it has %d "+
+		"characters or fewer. A filter over a limit is a 400 that names it.",
+		rsql.MaxInputLength, rsql.MaxDepth, rsql.MaxComparisons, rsql.MaxValues, costMax,
+		rsql.CostValue, rsql.CostWildcard, rsql.CostText, rsql.CostShortText, rsql.ShortTextRunes)
+}
+
+// searchFoundDescription is the 302 of a search's creation.
+const searchFoundDescription = "Found: the search was stored; Location names its first results page."
+
+func ptrTo[T any](v T) *T { return &v }
+
 func enumSchema[T any](values ...T) *openapi3.Schema {
 	s := &openapi3.Schema{}
 	for _, v := range values {
@@ -346,6 +391,11 @@ func refineSpec(doc *openapi3.T) {
 			// which tells a client any value will do; the API answers 406
 			// to one that admits neither JSON:API nor JSON, documented as
 			// a response.
+			// fuego calls every default status OK; the one 302, of a
+			// search's creation, is a redirect to its results.
+			if found := op.Responses.Value(strconv.Itoa(http.StatusFound)); found != nil && found.Value != nil {
+				found.Value.Description = ptrTo(searchFoundDescription)
+			}
 			op.Parameters = slices.DeleteFunc(op.Parameters, func(p *openapi3.ParameterRef) bool {
 				return p.Value.In == openapi3.ParameterInHeader && strings.EqualFold(p.Value.Name, "Accept")
 			})

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 )
 
@@ -480,5 +481,65 @@ func TestDocumentedBehaviour(t *testing.T) {
 	res = e.do(req{method: http.MethodOptions, path: base + v, token: "tenantA.edit"})
 	if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "GET, PATCH" {
 		t.Errorf("OPTIONS on the list: %d, Allow %q", res.status, res.header.Get("Allow"))
+	}
+}
+
+// TestOpenAPIOperationText checks what a reader of the document sees: no
+// operation opens with the name of a Go handler, the 302 of a search says
+// what it means, and the filter parameter documents the grammar and every
+// selector of the catalogue with its type.
+func TestOpenAPIOperationText(t *testing.T) {
+	t.Parallel()
+	doc, _, _ := specOf(t)
+	filters := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			name := path + " " + method
+			if strings.Contains(op.Description, "Controller:") || strings.Contains(op.Description, "github.com/") {
+				t.Errorf("%s: description %q names the handler", name, op.Description)
+			}
+			if !strings.HasPrefix(op.Description, "Required permission: `") {
+				t.Errorf("%s: description %q", name, op.Description)
+			}
+			if strings.HasPrefix(op.OperationID, "createAssetSearch") {
+				if d := *op.Responses.Value("302").Value.Description; d != searchFoundDescription || !strings.HasPrefix(d, "Found: ") {
+					t.Errorf("%s: 302 description %q", name, d)
+				}
+			}
+			for _, p := range op.Parameters {
+				if p.Value.Name != "filter" {
+					continue
+				}
+				filters++
+				checkFilterDescription(t, name, p.Value.Description)
+			}
+		}
+	}
+	if filters != 6 {
+		t.Errorf("%d filter parameters, want 6 (list and group values at three scopes)", filters)
+	}
+}
+
+func checkFilterDescription(t *testing.T, name, d string) {
+	t.Helper()
+	for _, want := range []string{
+		"`==`", "`!=`", "`=lt=` or `<`", "`=le=` or `<=`", "`=gt=` or `>`", "`=ge=` or `>=`", "`=in=(a,b)`", "`=out=(a,b)`",
+		"`;` or ` and `", "`,` or ` or `", "parentheses", "`''`", "`*`", "quote",
+		fmt.Sprintf("a cost of %d", rsql.CostMaxDefault), fmt.Sprintf("%d comparisons", rsql.MaxComparisons),
+		fmt.Sprintf("at most %d bytes", rsql.MaxInputLength), fmt.Sprintf("nested %d deep", rsql.MaxDepth),
+		fmt.Sprintf("%d values in one", rsql.MaxValues),
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("%s: the filter description lacks %s", name, want)
+		}
+	}
+	for _, f := range index.NewCatalogue().Filters() {
+		sel := f.Name
+		if f.Object() {
+			sel += ".KEY"
+		}
+		if want := "`" + sel + "` (" + string(f.FieldType); !strings.Contains(d, want) {
+			t.Errorf("%s: the filter description lacks the selector %s", name, want)
+		}
 	}
 }

@@ -83,6 +83,27 @@ func parseFilter(s, param, pointer string) (rsql.Node, error) {
 	return node, nil
 }
 
+// filterCostDetail explains rsql.Cost to a client whose filter is over the
+// budget: what it cost, the limit, and what to change.
+func filterCostDetail(cost, limit int) string {
+	return fmt.Sprintf("The filter costs %d, more than the limit of %d. A comparison costs %d per value; "+
+		"a * wildcard value %d; a q term %d, or %d when it has %d characters or fewer. "+
+		"Use fewer q terms and wildcards, longer q terms, or shorter =in= lists.",
+		cost, limit, rsql.CostValue, rsql.CostWildcard, rsql.CostText, rsql.CostShortText, rsql.ShortTextRunes)
+}
+
+// checkFilterCost refuses a parsed filter whose cost is over limit, before
+// Elasticsearch is asked to run it; param and pointer say where it was.
+func checkFilterCost(n rsql.Node, limit int, param, pointer string) error {
+	if n == nil {
+		return nil
+	}
+	if cost := rsql.Cost(n, index.NewCatalogue()); cost > limit {
+		return badInput(param, pointer, "%s", filterCostDetail(cost, limit))
+	}
+	return nil
+}
+
 // parseSort reads a comma list of fields, each optionally prefixed with -
 // for descending; names are the fields allowed.
 func parseSort(s, param, pointer string, names []string) ([]index.SortField, error) {
@@ -189,4 +210,13 @@ func parseBool(q url.Values, param string) (bool, error) {
 		return false, nil
 	}
 	return false, badParameter(param, "%s must be true or false.", param)
+}
+
+// positiveOr is v, or def when v is zero or negative: how Config fields
+// that bound work fall back to their documented defaults.
+func positiveOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/go-fuego/fuego/param"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 )
 
@@ -23,6 +24,16 @@ func errorResponse(code int, description string) fuego.RouteOption {
 func noContent(code int, description string) fuego.RouteOption {
 	return func(r *fuego.BaseRoute) {
 		r.Operation.AddResponse(code, openapi3.NewResponse().WithDescription(description).WithContent(openapi3.Content{}))
+	}
+}
+
+// describe adds a paragraph to an operation's description.
+func describe(text string) fuego.RouteOption {
+	return func(r *fuego.BaseRoute) {
+		if r.Operation.Description != "" {
+			r.Operation.Description += "\n\n"
+		}
+		r.Operation.Description += text
 	}
 }
 
@@ -72,8 +83,12 @@ func newFuego() *fuego.Server {
 			errorResponse(http.StatusForbidden, "Forbidden: the token lacks the permission"),
 			errorResponse(http.StatusNotFound, "Not Found: the resource does not exist or is not visible to the token"),
 			errorResponse(http.StatusNotAcceptable, "Not Acceptable: the Accept header excludes JSON:API"),
+			errorResponse(http.StatusTooManyRequests, "Too Many Requests: the rate limit of the token or client address is reached; see Retry-After"),
 			errorResponse(http.StatusInternalServerError, "Internal Server Error"),
 			errorResponse(http.StatusServiceUnavailable, "Service Unavailable: the search service is down"),
+			// Without it fuego opens every description with the name of
+			// the Go handler, which means nothing to a client.
+			option.OverrideDescription(""),
 			option.Tags("Inventory Assets"),
 			option.Security(openapi3.SecurityRequirement{"APIToken": {}}, openapi3.SecurityRequirement{"BearerAuth": {}}),
 			query("version", "The requested API version, a date (YYYY-MM-DD) on or after "+versions[0]+
@@ -112,7 +127,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 	)
 	sparse := query("fields[container_images]", "Comma-separated attributes to return (sparse fieldset); empty for none: "+
 		strings.Join(assetFields(), ", "), openapi3.NewStringSchema().WithPattern(listPattern(assetFields(), false, true)))
-	filter := query("filter", "RSQL filter, e.g. registry==docker.io;labels=in=(prod,pci); at most 4096 bytes", filterSchema())
+	filter := query("filter", filterDescription(positiveOr(s.cfg.FilterCostMax, rsql.CostMaxDefault)), filterSchema())
 	sort := query("sort", "Comma-separated sort fields, each at most once: "+strings.Join(assetSortNames(), ", ")+"; prefix - for descending",
 		openapi3.NewStringSchema().WithPattern(listPattern(assetSortNames(), true, false)))
 	assetTypes := query("asset_types", "Comma-separated asset types (container_images)",
@@ -125,9 +140,9 @@ func (s *Server) routes() (*fuego.Server, error) {
 		base := "/rest/" + sc.kind + "s/{" + sc.param + "}/inventory/assets"
 		in := option.Group(uuidPath(sc.param, "The id of the "+sc.kind))
 		perm := func(p string) fuego.RouteOption {
-			return option.AddDescription("\n\nRequired permission: `" + sc.kind + "." + p + "` (or one on an enclosing scope).")
+			return describe("Required permission: `" + sc.kind + "." + p + "` (or one on an enclosing scope).")
 		}
-		fuego.Get(f, base, s.listAssets, in, perm("read"), option.OperationID("listAssets"+sc.label),
+		fuego.Get(f, base, withFilterBudget(s, s.listAssets), in, perm("read"), option.OperationID("listAssets"+sc.label),
 			option.Summary("List or search assets"), filter, sort, paging, sparse,
 			query("meta_count", "with: include meta.count; only: only the count", metaCountSchema()))
 		fuego.Patch(f, base, s.updateAssets, append(body, in, perm("edit"), option.OperationID("updateAssetsBulk"+sc.label),
@@ -140,10 +155,10 @@ func (s *Server) routes() (*fuego.Server, error) {
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Update an asset's class, labels and tags"),
 			jsonBody(doc, "AssetPatchRequest", "The update", true))...)
 		// The contract's search body is optional: no body is a search of everything.
-		fuego.Post(f, base+"/searches", s.createSearch, append(body, in, perm("read"), option.OperationID("createAssetSearch"+sc.label),
+		fuego.Post(f, base+"/searches", withFilterBudget(s, s.createSearch), append(body, in, perm("read"), option.OperationID("createAssetSearch"+sc.label),
 			option.Summary("Start a search; redirects to its results"), option.DefaultStatusCode(http.StatusFound),
 			jsonBody(doc, "CreateSearchRequest", "The search; optional", false),
-			option.ResponseHeader("Location", "The search's results", param.StatusCodes(http.StatusFound)))...)
+			option.ResponseHeader("Location", "The search's first results page", param.StatusCodes(http.StatusFound)))...)
 		fuego.Get(f, base+"/searches/{search_id}/results", s.searchResults, in, perm("read"), option.OperationID("getAssetSearchResults"+sc.label),
 			uuidPath("search_id", "The id of the search"), option.Summary("Page through a search's results"), sort, paging, sparse)
 		fuego.Get(f, base+"/groups", s.listGroupFields, in, perm("read"), option.OperationID("getGroupFields"+sc.label),

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 )
 
@@ -46,6 +47,32 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown of Run (default 20 s).
 	ShutdownTimeout time.Duration
+	// FilterCostMax bounds the rsql.Cost of one filter (default
+	// rsql.CostMaxDefault); a costlier filter is a 400.
+	FilterCostMax int
+	// GroupValuesMaxBuckets bounds the distinct values one group values
+	// request collects (default index.GroupValuesMaxBucketsDefault).
+	GroupValuesMaxBuckets int
+	// FilterValuesMaxPages bounds the aggregation pages one filter values
+	// request reads (default index.FilterValuesMaxPagesDefault).
+	FilterValuesMaxPages int
+
+	// RateLimit is the sustained requests per second of one token, and of
+	// one client address for requests without a valid token; 0 disables
+	// limiting. Buckets are per Server (per replica).
+	RateLimit float64
+	// RateBurst is the bucket size (default RateBurstDefault).
+	RateBurst int
+	// RateLimitKeys bounds the buckets kept per kind (default
+	// RateLimitKeysDefault).
+	RateLimitKeys int
+	// TrustForwardedFor takes the client address from the last
+	// X-Forwarded-For entry: only behind a proxy that appends it.
+	TrustForwardedFor bool
+
+	// NoMetricsRoute leaves /metrics off the API handler, for a caller that
+	// serves MetricsHandler on a listener of its own.
+	NoMetricsRoute bool
 }
 
 // Server serves the API. Its Handler is safe for concurrent use.
@@ -57,6 +84,7 @@ type Server struct {
 	metrics  *metrics
 	gatherer prometheus.Gatherer
 	fuego    *fuego.Server
+	limits   *limiter // nil when rate limiting is off
 	handler  http.Handler
 }
 
@@ -83,6 +111,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
+	cfg.FilterCostMax = positiveOr(cfg.FilterCostMax, rsql.CostMaxDefault)
+	cfg.GroupValuesMaxBuckets = positiveOr(cfg.GroupValuesMaxBuckets, index.GroupValuesMaxBucketsDefault)
+	cfg.FilterValuesMaxPages = positiveOr(cfg.FilterValuesMaxPages, index.FilterValuesMaxPagesDefault)
 	if cfg.SyncStats == nil {
 		pool := cfg.Pool
 		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }
@@ -107,6 +138,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat}
+	if cfg.RateLimit > 0 {
+		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustForwardedFor); err != nil {
+			return nil, err
+		}
+	}
 	if s.fuego, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -114,9 +150,19 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("/", s.notFoundHandler(mux))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(gat, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}}))
-	s.handler = s.wrap(mux)
+	if !cfg.NoMetricsRoute {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
+	known := newKnownParams(s.fuego.OpenAPI.Description())
+	if s.handler, err = compress(s.wrap(checkParams(known, mux, mux))); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// MetricsHandler serves the Prometheus metrics of the Server's Gatherer.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 }
 
 // Handler is the whole API as an http.Handler (for tests and embedding).
@@ -151,8 +197,9 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := s.HTTPServer(ln.Addr().String())
 	errc := make(chan error, 1)
+	// Logged once, here: the port is bound, and its real address known.
+	s.log.Info("serving the API", "addr", "http://"+ln.Addr().String()+"/rest")
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("serving the API", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving HTTP: %w", err)

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 )
 
@@ -51,9 +52,14 @@ type compositeResponse struct {
 	} `json:"aggregations"`
 }
 
+// errPagesLeft is each's answer when it read maxPages pages and the values
+// go on: the caller decides whether a cut scan is an answer or an error.
+var errPagesLeft = errors.New("composite aggregation has more pages than allowed")
+
 // each pages p from p.start, calling fn with every bucket in order, until
 // the values end, fn asks to stop, or maxPages pages (0: no bound) were
-// read. Errors of Elasticsearch are returned as they are.
+// read, which is errPagesLeft. Errors of Elasticsearch are returned as they
+// are.
 func (c *Client) each(ctx context.Context, p *composite, maxPages int, fn func(bucket json.RawMessage) (stop bool, err error)) error {
 	after := p.start
 	for page := 0; maxPages == 0 || page < maxPages; page++ {
@@ -72,5 +78,5 @@ func (c *Client) each(ctx context.Context, p *composite, maxPages int, fn func(b
 		}
 		after = g.AfterKey
 	}
-	return nil
+	return errPagesLeft
 }

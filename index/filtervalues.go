@@ -2,8 +2,10 @@ package index
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -27,7 +29,28 @@ type FilterValuesRequest struct {
 	// After / Before: the Cursor of the last / first value of the
 	// neighbouring page. At most one.
 	After, Before string
+	// MaxPages bounds the aggregation pages (of filterValuesPageSize
+	// values, one Elasticsearch request each) read to fill the page; a page
+	// still short then is a request error that asks for a narrower q.
+	// FilterValuesMaxPagesDefault when zero.
+	MaxPages int
+	// pageSize overrides filterValuesPageSize, so tests reach the bound
+	// with few values.
+	pageSize int
 }
+
+// FilterValuesMaxPagesDefault is the default FilterValuesRequest.MaxPages:
+// ten requests, ten thousand values scanned for one page.
+const FilterValuesMaxPagesDefault = 10
+
+// filterValuesPageSize is the number of values one aggregation page holds.
+const filterValuesPageSize = 1000
+
+// QNarrows reports whether q applies to the values of f: it is a substring
+// of text. Numbers and dates are refused rather than matched as the
+// substrings of their rendering, which the index cannot narrow by and
+// would scan every value for.
+func QNarrows(f FilterField) bool { return f.kind == kindKeyword || f.kind == kindPair }
 
 // FilterValue is one distinct value; Key is set for object fields.
 type FilterValue struct {
@@ -42,10 +65,6 @@ type FilterValuesResult struct {
 	Values              []FilterValue
 	HasBefore, HasAfter bool
 }
-
-// filterValuesPages bounds the pages one request scans: at most a million
-// distinct values.
-const filterValuesPages = 1000
 
 // filterPlan is a checked FilterValuesRequest: the composite aggregation
 // to scan and which of its keys are results.
@@ -66,6 +85,9 @@ func (r *FilterValuesRequest) plan() (*filterPlan, error) {
 	if f.kind == kindText {
 		return nil, invalidf("filter field %q has no values", r.Field)
 	}
+	if r.Q != "" && !QNarrows(f) {
+		return nil, invalidf("q applies to text fields; %s is not one, list its values without q", r.Field)
+	}
 	if f.kind != kindPair && (r.KeysOnly || r.Key != "") {
 		return nil, invalidf("keys_only and key apply to object fields only")
 	}
@@ -77,7 +99,7 @@ func (r *FilterValuesRequest) plan() (*filterPlan, error) {
 		return nil, err
 	}
 	p := &filterPlan{f: f, backward: r.Before != ""}
-	p.scan = composite{field: f.values, order: "asc", size: 1000}
+	p.scan = composite{field: f.values, order: "asc", size: cmp.Or(r.pageSize, filterValuesPageSize)}
 	if p.backward {
 		p.scan.order = "desc"
 	}
@@ -206,7 +228,8 @@ func (c *Client) FilterValues(ctx context.Context, r FilterValuesRequest) (*Filt
 	limit := limitOr(r.Limit)
 	var got []FilterValue
 	var readErr error // a bucket that does not decode
-	err = c.each(ctx, &p.scan, filterValuesPages, func(raw json.RawMessage) (bool, error) {
+	maxPages := cmp.Or(max(r.MaxPages, 0), FilterValuesMaxPagesDefault)
+	err = c.each(ctx, &p.scan, maxPages, func(raw json.RawMessage) (bool, error) {
 		var fv FilterValue
 		var ok, done bool
 		if fv, ok, done, readErr = p.read(&r, raw); readErr != nil || done {
@@ -220,6 +243,9 @@ func (c *Client) FilterValues(ctx context.Context, r FilterValuesRequest) (*Filt
 	switch {
 	case readErr != nil:
 		return nil, fmt.Errorf("reading values of %s: %w", r.Field, readErr)
+	case errors.Is(err, errPagesLeft):
+		return nil, invalidf("%d values of %s were scanned without filling the page, the most one request may scan; "+
+			"give a longer q (or a key, for tags and image_labels) that matches more of them", maxPages*p.scan.size, r.Field)
 	case err != nil && isStatus(err, http.StatusBadRequest) && (r.After != "" || r.Before != ""):
 		return nil, invalidf("filter values cursor does not belong to this field")
 	case err != nil:

@@ -28,7 +28,16 @@ type GroupValuesRequest struct {
 	// After / Before: the Cursor of the last / first value of the
 	// neighbouring page. At most one.
 	After, Before string
+	// MaxBuckets bounds the distinct values collected (and so the
+	// aggregation pages read: one per 500 or 2000 values); more is a
+	// request error that asks for a narrower filter.
+	// GroupValuesMaxBucketsDefault when zero.
+	MaxBuckets int
 }
+
+// GroupValuesMaxBucketsDefault is the default GroupValuesRequest.MaxBuckets:
+// at most 10 to 40 Elasticsearch requests and a few MiB per API request.
+const GroupValuesMaxBucketsDefault = 20_000
 
 // GroupValue is one facet value.
 type GroupValue struct {
@@ -55,6 +64,8 @@ type groupPlan struct {
 	nkeys    int       // length of a sort tuple
 	limit    int
 	wantMeta bool
+	// maxBuckets bounds collect (GroupValuesRequest.MaxBuckets).
+	maxBuckets int
 }
 
 func (r *GroupValuesRequest) plan() (*groupPlan, error) {
@@ -78,7 +89,7 @@ func (r *GroupValuesRequest) plan() (*groupPlan, error) {
 		return nil, err
 	}
 	p := &groupPlan{group: g, spec: spec, fields: fields, sort: sort, sortSpec: sortSpec, nkeys: nkeys,
-		limit: limitOr(r.Limit), wantMeta: len(fields) > 0}
+		limit: limitOr(r.Limit), wantMeta: len(fields) > 0, maxBuckets: cmp.Or(max(r.MaxBuckets, 0), GroupValuesMaxBucketsDefault)}
 	p.collect = composite{field: g.esField, query: query, size: compositePageSize(sortSpec)}
 	if len(sortSpec) > 0 {
 		p.collect.aggs = sortSpec.aggs()
@@ -211,6 +222,10 @@ func (p *groupPlan) window(all []bucket, after, before string) (start, end int, 
 // computing the sort's meta fields in each bucket.
 func (c *Client) collectGroups(ctx context.Context, p *groupPlan) ([]bucket, error) {
 	var all []bucket
+	limit := p.maxBuckets
+	if c.MaxGroupValues > 0 {
+		limit = min(limit, c.MaxGroupValues)
+	}
 	err := c.each(ctx, &p.collect, 0, func(raw json.RawMessage) (bool, error) {
 		b, err := decodeBucket(raw, true)
 		if err != nil {
@@ -221,12 +236,21 @@ func (c *Client) collectGroups(ctx context.Context, p *groupPlan) ([]bucket, err
 		}
 		b.subs = nil
 		all = append(all, b)
-		if len(all) > c.MaxGroupValues {
-			return true, fmt.Errorf("more than %d distinct values", c.MaxGroupValues)
+		if len(all) > limit {
+			return true, tooManyGroups(p.group.Name, limit)
 		}
 		return false, nil
 	})
 	return all, err
+}
+
+// tooManyGroups is the request error of a group field with more than limit
+// values in the request's scope and filter: every value is collected to sort
+// them, so the client has to narrow the assets.
+func tooManyGroups(field string, limit int) error {
+	return invalidf("%s has more than %d distinct values in this scope and filter, more than one request may "+
+		"collect to sort them; add a filter that narrows the assets (for example on registry, class or tags), "+
+		"or use a narrower scope (a group or an org)", field, limit)
 }
 
 // computeSortKeys computes the bucket's sort tuple for the request's sort.

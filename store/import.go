@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -19,12 +18,23 @@ type RecordSource interface {
 	Next() (Record, error)
 }
 
-// ImportSummary counts what an import read.
+// ImportSummary counts what an import read and what it deleted.
 type ImportSummary struct {
 	Tenants int `json:"tenants"`
 	Groups  int `json:"groups"`
 	Orgs    int `json:"orgs"`
 	Assets  int `json:"assets"`
+	// Removes counts the remove lines and Removed the assets they deleted;
+	// RemoveMissing counts those that named no asset, and RemoveMissingIDs
+	// lists the first of them (see ListMissing).
+	Removes          int      `json:"removes"`
+	Removed          int      `json:"removed"`
+	RemoveMissing    int      `json:"remove_missing"`
+	RemoveMissingIDs []string `json:"remove_missing_ids,omitempty"`
+	// Mirror is the mirrored scope (KIND:ID), MirrorDeleted the assets of
+	// it the file did not name, which the import deleted.
+	Mirror        string `json:"mirror,omitempty"`
+	MirrorDeleted int    `json:"mirror_deleted"`
 }
 
 // assetColumns are the staged and upserted asset columns, in COPY order
@@ -41,7 +51,11 @@ var assetColumns = []string{
 type ImportOption func(*importOptions)
 
 type importOptions struct {
-	log *slog.Logger
+	log         *slog.Logger
+	progress    ImportProgress // see ReportProgress
+	assets      int64
+	mirror      *MirrorScope
+	listMissing int
 }
 
 // LogPhases makes Import log the duration of each phase at debug level to
@@ -50,24 +64,21 @@ func LogPhases(log *slog.Logger) ImportOption {
 	return func(o *importOptions) { o.log = log }
 }
 
-// Import writes every record of src in one transaction: upserts by id, all or
-// nothing. Assets stream through COPY into a staging table and are merged
+// Import writes every record of src in one transaction: upserts by id and
+// removals, all or nothing; with Mirror, it also deletes the assets of the
+// scope that src does not name. Assets stream through COPY into a staging table and are merged
 // with one INSERT ... ON CONFLICT, so the outbox triggers fire once per
 // statement; rows whose data did not change are left alone (no version bump).
-// The first bad record is returned as a *LineError and nothing is written.
+// The first bad record, and the second line of an id, is returned as a
+// *LineError and nothing is written.
 func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...ImportOption) (ImportSummary, error) {
-	var o importOptions
+	o := importOptions{listMissing: ListMissingDefault}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	var sum ImportSummary
-	phase := func(string) {}
-	if o.log != nil {
-		start := time.Now()
-		phase = func(name string) {
-			o.log.Debug("import phase done", "phase", name, "elapsed", time.Since(start).Round(time.Millisecond))
-		}
-	}
+	tr := newImportTracker(o)
+	phase := tr.phaseDone
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_assets (line int NOT NULL,
 			LIKE assets INCLUDING DEFAULTS EXCLUDING GENERATED, org_ids uuid[] NOT NULL) ON COMMIT DROP`); err != nil {
@@ -79,7 +90,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stops the prefetching goroutine when COPY ends early
-		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: map[uuid.UUID]struct{}{}}
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
 			if cs.err != nil {
@@ -88,27 +99,29 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 			return fmt.Errorf("copying assets: %w", err)
 		}
 		phase("copy")
-		return merge(ctx, tx, cs, phase)
+		return merge(ctx, tx, cs, o, phase)
 	})
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	tr.committed()
 	return sum, nil
 }
 
-// copySource feeds assets to COPY and keeps the (few) hierarchy records.
+// copySource feeds assets to COPY and keeps the (few) hierarchy records and
+// the removals.
 type copySource struct {
-	src     RecordSource
-	sum     *ImportSummary
-	tenants []Record
-	groups  []Record
-	orgs    []Record
-	row     []any
-	err     error
-	// seen detects duplicate ids in Go, so the common case skips the SQL
-	// deduplication pass.
-	seen       map[uuid.UUID]struct{}
-	duplicates bool
+	src      RecordSource
+	sum      *ImportSummary
+	tenants  []Record
+	groups   []Record
+	orgs     []Record
+	removals removals
+	row      []any
+	err      error
+	// seen rejects a second line of an id as it is read.
+	seen seenIDs
+	tr   *importTracker // progress
 }
 
 func (c *copySource) Next() bool {
@@ -117,36 +130,66 @@ func (c *copySource) Next() bool {
 		if errors.Is(err, io.EOF) {
 			return false
 		}
+		if err == nil {
+			err = c.take(rec)
+		}
 		if err != nil {
 			c.err = err
 			return false
 		}
-		switch {
-		case rec.Tenant != nil:
-			c.tenants = append(c.tenants, rec)
-			c.sum.Tenants++
-		case rec.Group != nil:
-			c.groups = append(c.groups, rec)
-			c.sum.Groups++
-		case rec.Org != nil:
-			c.orgs = append(c.orgs, rec)
-			c.sum.Orgs++
-		case rec.Asset != nil:
-			c.row, err = assetRow(rec)
-			if err != nil {
-				c.err = &LineError{Line: rec.Line, Err: err}
-				return false
-			}
-			id := c.row[1].(uuid.UUID)
-			if _, dup := c.seen[id]; dup {
-				c.duplicates = true
-			} else {
-				c.seen[id] = struct{}{}
-			}
-			c.sum.Assets++
+		if rec.Asset != nil {
+			c.tr.staged()
 			return true
 		}
 	}
+}
+
+// take keeps a hierarchy record or a removal, or makes an asset the row
+// COPY reads next, after checking its id was not seen before.
+func (c *copySource) take(rec Record) error {
+	var typ, id string
+	switch {
+	case rec.Tenant != nil:
+		typ, id = "tenants", rec.Tenant.ID
+		c.tenants = append(c.tenants, rec)
+		c.sum.Tenants++
+	case rec.Group != nil:
+		typ, id = "groups", rec.Group.ID
+		c.groups = append(c.groups, rec)
+		c.sum.Groups++
+	case rec.Org != nil:
+		typ, id = "orgs", rec.Org.ID
+		c.orgs = append(c.orgs, rec)
+		c.sum.Orgs++
+	case rec.Remove != nil:
+		typ, id = rec.Remove.Type, rec.Remove.ID
+		c.sum.Removes++
+	case rec.Asset != nil:
+		row, err := assetRow(rec)
+		if err != nil {
+			return &LineError{Line: rec.Line, Err: err}
+		}
+		c.row, typ, id = row, AssetTypeContainerImage, rec.Asset.ID
+		c.sum.Assets++
+	default:
+		return nil
+	}
+	var u uuid.UUID
+	if rec.Asset != nil {
+		u = c.row[1].(uuid.UUID) // parsed by assetRow
+	} else {
+		var err error
+		if u, err = mustUUID(id); err != nil {
+			return &LineError{Line: rec.Line, Err: fmt.Errorf("id: %w", err)}
+		}
+	}
+	if err := c.seen.add(typ, u, rec.Line); err != nil {
+		return &LineError{Line: rec.Line, Err: err}
+	}
+	if rec.Remove != nil {
+		c.removals.add(u, rec.Line)
+	}
+	return nil
 }
 
 func (c *copySource) Values() ([]any, error) { return c.row, nil }
@@ -227,24 +270,45 @@ func nullString(s string) *string {
 }
 
 // merge upserts the hierarchy and the staged assets, checking references so
-// that a bad one is reported with its line.
-func merge(ctx context.Context, tx pgx.Tx, cs *copySource, phase func(string)) error {
+// that a bad one is reported with its line, then deletes the removed and,
+// with a mirror, the unnamed assets.
+func merge(ctx context.Context, tx pgx.Tx, cs *copySource, o importOptions, phase func(string)) error {
 	if err := mergeHierarchy(ctx, tx, cs); err != nil {
 		return err
 	}
-	if cs.sum.Assets == 0 {
-		return nil
+	var mirror *Scope
+	if o.mirror != nil {
+		s, err := checkMirror(ctx, tx, *o.mirror, cs)
+		if err != nil {
+			return err
+		}
+		mirror = &s
+		cs.sum.Mirror = o.mirror.String()
 	}
-	// A later line for the same id wins.
-	if cs.duplicates {
-		if _, err := tx.Exec(ctx, `DELETE FROM import_assets a USING import_assets b WHERE a.id = b.id AND a.line < b.line`); err != nil {
-			return fmt.Errorf("deduplicating staged assets: %w", err)
+	if cs.sum.Assets > 0 {
+		if err := mergeAssets(ctx, tx, phase); err != nil {
+			return err
 		}
 	}
+	if err := deleteRemoved(ctx, tx, cs.removals, o.listMissing, cs.sum); err != nil {
+		return err
+	}
+	if mirror != nil {
+		n, err := deleteUnnamed(ctx, tx, *mirror)
+		if err != nil {
+			return err
+		}
+		cs.sum.MirrorDeleted = int(n)
+	}
+	phase("deletes")
+	return nil
+}
+
+// mergeAssets upserts the staged assets and their memberships.
+func mergeAssets(ctx context.Context, tx pgx.Tx, phase func(string)) error {
 	if _, err := tx.Exec(ctx, `ANALYZE import_assets`); err != nil {
 		return fmt.Errorf("analysing staged assets: %w", err)
 	}
-	phase("dedupe")
 	if err := checkReferences(ctx, tx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestImportRoundTripsEveryAttribute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum != (store.ImportSummary{Tenants: 2, Groups: 2, Orgs: 3, Assets: 1}) {
+	if !reflect.DeepEqual(sum, store.ImportSummary{Tenants: 2, Groups: 2, Orgs: 3, Assets: 1}) {
 		t.Errorf("summary = %+v", sum)
 	}
 	a, err := store.GetAsset(ctx, pool, tenantA, asset1)
@@ -87,6 +88,8 @@ func jsonEqual(t *testing.T, a, b json.RawMessage) bool {
 func TestImportRejectsBadLineAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	good := `{"type":"container_images","id":"` + asset2 + `","attributes":{"tenant_id":"` + tenantA + `"}}` + "\n"
+	// Another id: a second line of asset2 would be a duplicate.
+	good2 := `{"type":"container_images","id":"aaaaaaaa-0000-4000-8000-000000000003","attributes":{"tenant_id":"` + tenantA + `"}}` + "\n"
 	cases := []struct {
 		name, bad string
 		line      int
@@ -101,12 +104,18 @@ func TestImportRejectsBadLineAndWritesNothing(t *testing.T) {
 		{"unknown tenant", `{"type":"container_images","id":"` + asset1 + `","attributes":{"tenant_id":"99999999-9999-4999-8999-999999999999"}}` + "\n", 9, "tenant 99999999-9999-4999-8999-999999999999 does not exist"},
 		{"org of another tenant", `{"type":"container_images","id":"` + asset1 + `","attributes":{"tenant_id":"` + tenantA + `","org_ids":["` + orgB1 + `"]}}` + "\n", 9, "does not exist in the asset's tenant"},
 		{"group of unknown tenant", `{"type":"groups","id":"` + asset1 + `","attributes":{"tenant_id":"99999999-9999-4999-8999-999999999999"}}` + "\n", 9, "does not exist"},
+		{"unknown op", `{"op":"add","ref":{"type":"container_images","id":"` + asset1 + `"}}` + "\n", 9, `op "add" is not supported`},
+		{"remove without ref", `{"op":"remove"}` + "\n", 9, `needs "ref"`},
+		{"remove with attributes", `{"op":"remove","ref":{"type":"container_images","id":"` + asset1 + `"},"attributes":{}}` + "\n", 9, `only "op" and "ref"`},
+		{"remove a tenant", `{"op":"remove","ref":{"type":"tenants","id":"` + tenantA + `"}}` + "\n", 9, `ref.type "tenants" cannot be removed`},
+		{"remove a bad id", `{"op":"remove","ref":{"type":"container_images","id":"x"}}` + "\n", 9, `ref.id: "x" is not a UUID`},
+		{"unknown ref member", `{"op":"remove","ref":{"type":"container_images","id":"` + asset1 + `","lid":"a"}}` + "\n", 9, `unknown field "lid"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			pool := testenvPostgres(t)
-			_, err := importString(t, pool, hierarchyNDJSON()+good+tc.bad+good)
+			_, err := importString(t, pool, hierarchyNDJSON()+good+tc.bad+good2)
 			var le *store.LineError
 			if !errors.As(err, &le) {
 				t.Fatalf("err = %v, want a line error", err)

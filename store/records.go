@@ -31,7 +31,7 @@ type Org struct {
 	Name    string `json:"name"`
 }
 
-// Record is one resource of an import: exactly one of the pointers is set.
+// Record is one line of an import: exactly one of the pointers is set.
 // Line is its 1-based line number in the source, for error messages.
 type Record struct {
 	Line   int
@@ -39,6 +39,7 @@ type Record struct {
 	Group  *Group
 	Org    *Org
 	Asset  *Asset
+	Remove *Removal
 }
 
 // LineError is a problem with one line of an import.
@@ -86,15 +87,20 @@ func ValidateLabelsAndTags(labels []string, tags map[string]string) error {
 	return nil
 }
 
-// importLine is the NDJSON shape of one resource.
+// importLine is the NDJSON shape of one line: a resource, or an operation
+// (op and ref) such as a removal.
 type importLine struct {
+	Op         string          `json:"op"`
+	Ref        *resourceRef    `json:"ref"`
 	Type       string          `json:"type"`
 	ID         string          `json:"id"`
 	Attributes json.RawMessage `json:"attributes"`
 }
 
 // NDJSONReader reads import NDJSON: one resource per line, each
-// {"type": ..., "id": ..., "attributes": {...}}. Blank lines are skipped.
+// {"type": ..., "id": ..., "attributes": {...}}, or a removal
+// {"op":"remove","ref":{"type":"container_images","id":...}}. Blank lines
+// are skipped.
 type NDJSONReader struct {
 	sc   *bufio.Scanner
 	line int
@@ -151,6 +157,9 @@ func parseLine(b []byte) (Record, error) {
 	var l importLine
 	if err := strictDecode(b, &l); err != nil {
 		return Record{}, fmt.Errorf("invalid JSON resource: %w", err)
+	}
+	if l.Op != "" || l.Ref != nil {
+		return parseOperation(l)
 	}
 	if err := checkUUID("id", l.ID); err != nil {
 		return Record{}, err
@@ -250,6 +259,8 @@ func WriteNDJSON(w io.Writer, rec Record) error {
 		l.Type, l.ID, l.Attributes = "groups", rec.Group.ID, map[string]string{"name": rec.Group.Name, "tenant_id": rec.Group.TenantID}
 	case rec.Org != nil:
 		l.Type, l.ID, l.Attributes = "orgs", rec.Org.ID, map[string]string{"name": rec.Org.Name, "group_id": rec.Org.GroupID}
+	case rec.Remove != nil:
+		return writeRemoval(w, rec.Remove)
 	case rec.Asset != nil:
 		at := AttributesOf(rec.Asset)
 		at.Name, at.TotalImageTags = "", nil // computed by the server

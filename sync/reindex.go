@@ -31,7 +31,8 @@ type ReindexConfig struct {
 	// OrphanGraceDefault.
 	OrphanGrace time.Duration
 	// Progress, when set, is called with the number of documents queued so
-	// far and the total expected.
+	// far and the total expected: first with (0, total) before the first
+	// page is read, then after every page.
 	Progress func(done, total int64)
 }
 
@@ -174,6 +175,7 @@ func load(ctx context.Context, pool *pgxpool.Pool, loader *index.BulkLoader, cfg
 	readers := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError().WithMaxGoroutines(len(bounds) - 1)
 	var done countingProgress
 	done.total, done.fn = total, cfg.Progress
+	done.begin()
 	for i := 0; i < len(bounds)-1; i++ {
 		lo, hi := bounds[i], bounds[i+1]
 		readers.Go(func(ctx context.Context) error {

@@ -13,10 +13,15 @@ import (
 )
 
 // RunWorkers runs n workers (at least one) on cfg until ctx ends, logging
-// what they synced and the outbox backlog every ProgressIntervalDefault.
+// their progress every ProgressIntervalDefault (see progressLine).
 // The first worker error stops the others and is returned; a panic in a
 // worker is raised again here once the others have stopped.
 func RunWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg WorkerConfig, n int) error {
+	return runWorkers(ctx, pool, idx, log, cfg, n, ProgressIntervalDefault)
+}
+
+// runWorkers is RunWorkers logging progress every interval.
+func runWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg WorkerConfig, n int, every time.Duration) error {
 	ws := make([]*Worker, max(n, 1))
 	for i := range ws {
 		ws[i] = NewWorker(pool, idx, log, cfg)
@@ -29,29 +34,35 @@ func RunWorkers(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log 
 	}
 	log.Info("sync worker running", "workers", len(ws), "index", idx.Alias())
 	p.Go(func(ctx context.Context) error {
-		logProgress(ctx, pool, log, ws)
+		logProgress(ctx, pool, log, ws, every)
 		return nil
 	})
 	return p.Wait()
 }
 
-// logProgress logs the rows ws synced and the backlog until ctx ends.
-func logProgress(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ws []*Worker) {
-	tick := time.NewTicker(ProgressIntervalDefault)
+// logProgress logs what ws synced and the backlog every interval until ctx
+// ends.
+func logProgress(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ws []*Worker, every time.Duration) {
+	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var line progressLine
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		var synced int64
+		var total int64
 		for _, w := range ws {
-			synced += w.Synced()
+			total += w.Synced()
 		}
 		backlog, age, err := store.Backlog(ctx, pool)
-		if err == nil {
-			log.Info("sync", "synced", synced, "backlog", backlog, "oldest", age.Round(time.Millisecond))
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("sync progress: reading the outbox backlog", "err", err)
+			}
+			continue
 		}
+		line.log(ctx, log, total, backlog, age)
 	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	e := cli.Load()
+	e := cli.LoadOrExit("assets-lab")
 	root := &cobra.Command{
 		Use:   "assets-lab",
 		Short: "The benchmark and the fault drills of the assets binary",
@@ -27,7 +27,8 @@ Environment:
   ASSETS_DATABASE_URL        PostgreSQL URL; the lab creates its own database next to it
   ASSETS_ELASTICSEARCH_URL   Elasticsearch URL
   ASSETS_INDEX               the development index prefix, which the lab never uses (default "assets")
-  ASSETS_LOG_LEVEL           "debug" for debug logs (default info)
+  ASSETS_LOG_LEVEL           debug, info, warn or error (default info)
+  ASSETS_LOG_FORMAT          text or json (default text)
 
 Exit status: 0 success, 1 failure, 2 bad input.`,
 		SilenceUsage:  true,

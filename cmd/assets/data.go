@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,9 +10,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/openinventory/assets/internal/cli"
 	"github.com/openinventory/assets/internal/seed"
@@ -24,7 +23,7 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 		Short: "Apply the embedded SQL migrations to ASSETS_DATABASE_URL",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+			pool, err := cli.OpenPostgres(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -34,11 +33,10 @@ func newMigrateCmd(e *cli.Env) *cobra.Command {
 	}
 }
 
-// stderrIsTerminal decides whether to draw progress bars.
-func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
-
 func newImportCmd(e *cli.Env) *cobra.Command {
-	return &cobra.Command{
+	var mirror string
+	var listMissing int
+	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import NDJSON resources (tenants, groups, orgs, container_images): all or nothing",
 		Long: `Import reads NDJSON, one resource per line:
@@ -46,30 +44,36 @@ func newImportCmd(e *cli.Env) *cobra.Command {
   {"type":"groups","id":UUID,"attributes":{"tenant_id":UUID,"name":...}}
   {"type":"orgs","id":UUID,"attributes":{"group_id":UUID,"name":...}}
   {"type":"container_images","id":UUID,"attributes":{"tenant_id":UUID,"org_ids":[UUID...], ...contract attributes}}
-Resources are upserted by id in one transaction. The first bad line is reported as
-"line N: <what is wrong>" with exit status 2, and nothing is written.`,
+and a container image is deleted by a JSON:API "remove" operation:
+  {"op":"remove","ref":{"type":"container_images","id":UUID}}
+Resources are upserted by id and removals applied in one transaction; a removal of an
+asset that does not exist is counted in the summary (remove_missing), not an error.
+With --mirror KIND:ID (tenant, group or org) the file is the full snapshot of that
+scope: every asset of the scope the file does not name is deleted too (mirror_deleted);
+a file holding an asset outside the scope is refused. The first bad line, or a second
+line of an id, is reported as "line N: <what is wrong>" with exit status 2, and nothing
+is written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := importOptions(e, mirror, listMissing)
+			if err != nil {
+				return cli.BadInput(err)
+			}
 			var in io.Reader = os.Stdin
-			var size int64 = -1
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return cli.BadInput(fmt.Errorf("opening %s: %w", args[0], err))
 				}
 				defer f.Close()
-				if st, err := f.Stat(); err == nil {
-					size = st.Size()
-				}
 				in = f
 			}
-			if stderrIsTerminal() {
-				bar := progressbar.DefaultBytes(size, "importing")
-				defer bar.Finish()
-				r := progressbar.NewReader(in, bar)
-				in = &r
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+			defer prog.Close()
+			pool, err := cli.OpenDB(cmd.Context(), e)
 			if err != nil {
 				return err
 			}
@@ -78,31 +82,56 @@ Resources are upserted by id in one transaction. The first bad line is reported 
 			// Parse on every core: JSON decoding is most of an import's CPU time.
 			src := store.NewParallelNDJSONReader(in, runtime.GOMAXPROCS(0))
 			defer src.Close()
-			sum, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger))
+			sum, err := store.Import(cmd.Context(), pool, src, append(opts, store.ReportProgress(prog, -1))...)
 			var le *store.LineError
 			if errors.As(err, &le) {
 				return cli.BadInput(le)
 			}
+			if errors.Is(err, store.ErrNotFound) { // the mirrored scope
+				return cli.BadInput(err)
+			}
 			if err != nil {
 				return err
 			}
+			prog.Finish()
 			e.Logger.Info("import done", "tenants", sum.Tenants, "groups", sum.Groups, "orgs", sum.Orgs,
-				"assets", sum.Assets, "duration", time.Since(start).Round(time.Millisecond))
+				"assets", sum.Assets, "removed", sum.Removed, "remove_missing", sum.RemoveMissing,
+				"mirror_deleted", sum.MirrorDeleted, "duration", time.Since(start).Round(time.Millisecond))
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(sum)
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&mirror, "mirror", "", "KIND:ID (tenant, group or org): the file is that scope's full snapshot; delete the scope's assets it does not name")
+	f.IntVar(&listMissing, "list-missing", store.ListMissingDefault, "list at most this many ids of remove lines that named no asset in the summary (all are counted)")
+	return cmd
 }
 
-// countingSource ticks a progress bar per asset record.
+// importOptions checks the import flags before anything is read or written.
+func importOptions(e *cli.Env, mirror string, listMissing int) ([]store.ImportOption, error) {
+	if listMissing < 0 {
+		return nil, fmt.Errorf("--list-missing %d: must be 0 or more", listMissing)
+	}
+	opts := []store.ImportOption{store.LogPhases(e.Logger), store.ListMissing(listMissing)}
+	if mirror != "" {
+		m, err := store.ParseMirrorScope(mirror)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, store.Mirror(m))
+	}
+	return opts, nil
+}
+
+// countingSource counts the asset records read from src into progress.
 type countingSource struct {
-	src store.RecordSource
-	bar *progressbar.ProgressBar
+	src      store.RecordSource
+	progress interface{ Add(n int64) }
 }
 
 func (c *countingSource) Next() (store.Record, error) {
 	r, err := c.src.Next()
-	if err == nil && r.Asset != nil && c.bar != nil {
-		_ = c.bar.Add(1)
+	if err == nil && r.Asset != nil {
+		c.progress.Add(1)
 	}
 	return r, err
 }
@@ -117,26 +146,29 @@ func newSeedCmd(e *cli.Env) *cobra.Command {
 		Long: `Seed generates tenants, groups, orgs and container images with realistic, skewed
 values (registries, repositories, tags, labels, digests, classes, risk scores, issue counts,
 timestamps over two years). The same flags always give the same data. It prints a JSON
-summary of the ids it created. With --out it writes import NDJSON instead of inserting.`,
+summary of the ids it created. With --out it writes import NDJSON instead of inserting;
+the file appears only when complete (it is written as FILE.partial, which an interrupted
+or failed run removes). Sizes are bounded: --assets 1 to 10000000, --tenants 1 to 1000,
+--groups tenants to 10000, --orgs groups to 100000.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			gen, err := seed.New(opts)
 			if err != nil {
 				return cli.BadInput(err)
 			}
-			var bar *progressbar.ProgressBar
-			if stderrIsTerminal() {
-				bar = progressbar.Default(int64(opts.Assets), "seeding")
-				defer bar.Finish()
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
 			}
-			src := &countingSource{src: gen, bar: bar}
+			defer prog.Close()
 			start := time.Now()
 			if out != "" {
-				if err := writeNDJSON(out, src); err != nil {
+				prog.Phase("generate", "assets", int64(opts.Assets))
+				if err := writeNDJSON(cmd.Context(), out, &countingSource{src: gen, progress: prog}); err != nil {
 					return err
 				}
 			} else {
-				pool, err := store.Open(cmd.Context(), e.DatabaseURL)
+				pool, err := cli.OpenDB(cmd.Context(), e)
 				if err != nil {
 					return err
 				}
@@ -151,10 +183,12 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 						return nil
 					}
 				}
-				if _, err := store.Import(cmd.Context(), pool, src, store.LogPhases(e.Logger)); err != nil {
+				if _, err := store.Import(cmd.Context(), pool, gen, store.LogPhases(e.Logger),
+					store.ReportProgress(prog, int64(opts.Assets))); err != nil {
 					return fmt.Errorf("seeding: %w", err)
 				}
 			}
+			prog.Finish()
 			e.Logger.Info("seed done", "assets", opts.Assets, "duration", time.Since(start).Round(time.Millisecond))
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
@@ -172,18 +206,42 @@ summary of the ids it created. With --out it writes import NDJSON instead of ins
 	return cmd
 }
 
-func writeNDJSON(path string, src store.RecordSource) error {
-	var w io.Writer = os.Stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", path, err)
-		}
-		defer f.Close()
-		w = f
+// writeNDJSON writes src to path (- for stdout) until src ends or ctx is
+// done. A file is written as path.partial and renamed when complete, so an
+// interrupted run leaves neither a truncated file nor a clobbered old one.
+func writeNDJSON(ctx context.Context, path string, src store.RecordSource) error {
+	if path == "-" {
+		return copyNDJSON(ctx, os.Stdout, src, "stdout")
 	}
+	tmp := path + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", tmp, err)
+	}
+	err = copyNDJSON(ctx, f, src, tmp)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", tmp, cerr)
+	}
+	if err == nil {
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("renaming %s to %s: %w", tmp, path, err)
+		}
+		return nil
+	}
+	if rerr := os.Remove(tmp); rerr != nil {
+		return errors.Join(err, fmt.Errorf("removing the partial file: %w", rerr))
+	}
+	return fmt.Errorf("%w (removed the partial file %s; %s is unchanged)", err, tmp, path)
+}
+
+// copyNDJSON writes every record of src to w as NDJSON, checking ctx
+// between records so that Ctrl-C or SIGTERM stops it at once.
+func copyNDJSON(ctx context.Context, w io.Writer, src store.RecordSource, name string) error {
 	bw := newBufferedWriter(w)
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing %s: stopped: %w", name, err)
+		}
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -192,54 +250,11 @@ func writeNDJSON(path string, src store.RecordSource) error {
 			return err
 		}
 		if err := store.WriteNDJSON(bw, rec); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
+			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
-}
-
-func newTokenCmd(e *cli.Env) *cobra.Command {
-	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	var name string
-	var grants []string
-	create := &cobra.Command{
-		Use:   "create --name NAME --grant KIND:ID:PERMISSION ...",
-		Short: "Create an API token and print it, alone on one line, once",
-		Long: `Create stores a token (only its SHA-256 hash is kept) with grants such as
-  --grant tenant:<tenant-uuid>:tenant.read   --grant group:<group-uuid>:group.edit
-A grant on a tenant covers its groups and orgs; a grant on a group covers its orgs;
-edit implies read.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var gs []store.Grant
-			for _, s := range grants {
-				g, err := store.ParseGrant(s)
-				if err != nil {
-					return cli.BadInput(err)
-				}
-				gs = append(gs, g)
-			}
-			if name == "" || len(gs) == 0 {
-				return cli.BadInput(errors.New("--name and at least one --grant are required"))
-			}
-			pool, err := store.Open(cmd.Context(), e.DatabaseURL)
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			secret, err := store.CreateToken(cmd.Context(), pool, name, gs)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), secret)
-			return nil
-		},
-	}
-	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by")
-	create.Flags().StringArrayVar(&grants, "grant", nil, "KIND:ID:PERMISSION, repeatable")
-	token.AddCommand(create)
-	return token
 }

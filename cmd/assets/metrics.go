@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -37,17 +40,38 @@ func observeSync(reg prometheus.Registerer, cfg assetsync.WorkerConfig) assetsyn
 // serveMetrics serves /metrics on addr until ctx ends (for `assets sync`,
 // which has no API server).
 func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry) error {
+	ln, err := listenMetrics(addr)
+	if err != nil {
+		return err
+	}
+	return serveHandler(ctx, nil, ln, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+}
+
+func listenMetrics(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening for metrics on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serveHandler serves h as /metrics on ln until ctx ends, and logs (when
+// log is not nil) the address, which is bound by then.
+func serveHandler(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if log != nil {
+		log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
+	}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving metrics: %w", err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
@@ -26,14 +25,18 @@ func newSyncCmd(e *cli.Env) *cobra.Command {
 		Long: `sync claims outbox rows in batches (FOR UPDATE SKIP LOCKED, so several workers may
 run), writes the current rows with external versions and removes the rows only after
 Elasticsearch acknowledged them. It wakes on LISTEN/NOTIFY with a polling fallback and
-retries with capped backoff while Elasticsearch is down.`,
+retries with capped backoff (--max-backoff) while Elasticsearch or PostgreSQL is down,
+including at start-up: it waits for both to answer, logging why.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := cli.Connect(cmd.Context(), e)
+			pool, idx, err := cli.ConnectWait(cmd.Context(), e, cli.Backoff{Max: cfg.MaxBackoff})
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
+			}
 			if metricsAddr == "" {
 				return assetsync.RunWorkers(cmd.Context(), pool, idx, e.Logger, cfg, workers)
 			}
@@ -68,7 +71,8 @@ func newReindexCmd(e *cli.Env) *cobra.Command {
 		Long: `reindex creates a new index, registers it so the sync worker writes to it too while it
 builds, streams every asset from PostgreSQL (keyset pages over id ranges) into it with
 concurrent bulk requests, swaps the alias atomically, and keeps the --keep newest previous
-indexes. Writes made during the reindex are never lost.`,
+indexes. Writes made during the reindex are never lost. It fails at once, naming the
+URL, when PostgreSQL or Elasticsearch does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pool, idx, err := cli.Connect(cmd.Context(), e)
@@ -76,21 +80,20 @@ indexes. Writes made during the reindex are never lost.`,
 				return err
 			}
 			defer pool.Close()
-			if stderrIsTerminal() {
-				var bar *progressbar.ProgressBar
-				cfg.Progress = func(done, total int64) {
-					if bar == nil {
-						bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("reindexing"),
-							progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-							progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
-					}
-					_ = bar.Set64(done)
-				}
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
 			}
+			prog, err := cli.NewCommandProgress(e.Logger)
+			if err != nil {
+				return err
+			}
+			defer prog.Close()
+			cfg.Progress = prog.Counter("reindex", "docs")
 			res, err := assetsync.Reindex(cmd.Context(), pool, idx, e.Logger, cfg)
 			if err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
+			prog.Finish()
 			rate := float64(res.Docs) / res.Duration.Seconds()
 			e.Logger.Info("reindex done", "index", res.Index, "docs", res.Docs, "duration", res.Duration.Round(time.Millisecond),
 				"docs_per_s", int(rate), "previous", res.Previous, "deleted", res.Deleted)
@@ -116,7 +119,8 @@ func newVerifyCmd(e *cli.Env) *cobra.Command {
 		Long: `verify compares, per tenant, the document count and every document's version in
 PostgreSQL and Elasticsearch, and prints a JSON report. It exits 0 when nothing drifted and
 3 when something did. --repair re-enqueues the drifted ids for the sync worker. --wait
-first waits (up to the duration) for the outbox to drain.`,
+first waits (up to the duration) for the outbox to drain. It fails at once, naming the
+URL, when PostgreSQL or Elasticsearch does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pool, idx, err := cli.Connect(cmd.Context(), e)
@@ -124,6 +128,9 @@ first waits (up to the duration) for the outbox to drain.`,
 				return err
 			}
 			defer pool.Close()
+			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
+				return err
+			}
 			rep, err := assetsync.Verify(cmd.Context(), pool, idx, cfg)
 			if err != nil {
 				return err

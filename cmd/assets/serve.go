@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -10,63 +12,146 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/api"
+	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/cli"
+	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
 	assetsync "github.com/openinventory/assets/sync"
 )
 
+// serveOptions are serve's flags.
+type serveOptions struct {
+	addr, metricsAddr string
+	withSync          bool
+	workers           int
+	searchTTL         time.Duration
+	rateLimit         float64
+	rateBurst         int
+	rateKeys          int
+	trustXFF          bool
+	filterCostMax     int
+	groupValuesMax    int
+	filterValuesPages int
+}
+
+// serveEnv maps serve's flags to the environment variables that set them
+// when the flag is not given.
+var serveEnv = [...]struct{ flag, env string }{
+	{"addr", "ASSETS_ADDR"},
+	{"metrics-addr", "ASSETS_METRICS_ADDR"},
+	{"rate-limit", "ASSETS_RATE_LIMIT"},
+	{"rate-burst", "ASSETS_RATE_BURST"},
+	{"rate-limit-keys", "ASSETS_RATE_LIMIT_KEYS"},
+	{"trust-forwarded-for", "ASSETS_TRUST_FORWARDED_FOR"},
+	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
+	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
+	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
+}
+
 func newServeCmd(e *cli.Env) *cobra.Command {
-	var addr string
-	var withSync bool
-	var workers int
-	var searchTTL time.Duration
+	var o serveOptions
 	cmd := &cobra.Command{
-		Use:   "serve [--with-sync] [--addr HOST:PORT]",
+		Use:   "serve [--with-sync] [--addr HOST:PORT] [--metrics-addr HOST:PORT]",
 		Short: "Serve the Inventory Assets API (optionally with the sync worker in-process)",
 		Long: `serve migrates the database, then serves the API under /rest, the OpenAPI document at
-/rest/openapi.json (browsable at /rest/docs/), /healthz, /readyz and Prometheus /metrics.
-With --with-sync it also runs the sync worker in the same process. SIGINT/SIGTERM shut it
-down gracefully.`,
+/rest/openapi.json (browsable at /rest/docs/), /healthz, /readyz and Prometheus /metrics
+(on --metrics-addr instead, when given). With --with-sync it also runs the sync worker in
+the same process. SIGINT/SIGTERM shut it down gracefully.
+
+Each flag not given is read from its environment variable: ` + envNames() + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if addr == "" {
-				addr = os.Getenv("ASSETS_ADDR")
+			for _, fe := range serveEnv {
+				if v := os.Getenv(fe.env); v != "" && !cmd.Flags().Changed(fe.flag) {
+					if err := cmd.Flags().Set(fe.flag, v); err != nil {
+						return cli.BadInput(fmt.Errorf("%s=%q: %w", fe.env, v, err))
+					}
+				}
 			}
-			if addr == "" {
-				addr = "127.0.0.1:8080"
+			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
+				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
-			pool, idx, err := cli.ConnectAPI(ctx, e)
-			if err != nil {
-				return err
+			if o.filterCostMax <= 0 || o.groupValuesMax <= 0 || o.filterValuesPages <= 0 {
+				return cli.BadInput(fmt.Errorf("--filter-cost-max, --group-values-max-buckets and --filter-values-max-pages must be positive"))
 			}
-			defer pool.Close()
-			if err := store.Migrate(ctx, pool, e.Logger); err != nil {
-				return err
-			}
-			reg := newRegistry()
-			srv, err := api.New(api.Config{Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: searchTTL})
-			if err != nil {
-				return err
-			}
-			g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
-			if withSync {
-				cfg := observeSync(reg, assetsync.WorkerConfig{})
-				g.Go(func(gctx context.Context) error { return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, workers) })
-			}
-			g.Go(func(gctx context.Context) error {
-				e.Logger.Info("serving", "addr", "http://"+addr+"/rest", "with_sync", withSync)
-				return srv.Run(gctx, addr)
-			})
-			g.Go(func(gctx context.Context) error { return expireSearches(gctx, e, pool) })
-			return g.Wait()
+			return runServe(cmd.Context(), e, o)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "", "listen address (default $ASSETS_ADDR, else 127.0.0.1:8080)")
-	cmd.Flags().BoolVar(&withSync, "with-sync", false, "run the sync worker in this process")
-	cmd.Flags().IntVar(&workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
-	cmd.Flags().DurationVar(&searchTTL, "search-ttl", 15*time.Minute, "how long a stored search lives")
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address ($ASSETS_ADDR)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only, not on the API's ($ASSETS_METRICS_ADDR)")
+	f.BoolVar(&o.withSync, "with-sync", false, "run the sync worker in this process")
+	f.IntVar(&o.workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
+	f.DurationVar(&o.searchTTL, "search-ttl", 15*time.Minute, "how long a stored search lives")
+	f.Float64Var(&o.rateLimit, "rate-limit", api.RateLimitDefault, "requests per second per token, and per client address without a valid token; 0 disables ($ASSETS_RATE_LIMIT)")
+	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
+	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
+	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "take the client address from the last X-Forwarded-For entry; only behind a proxy that sets it ($ASSETS_TRUST_FORWARDED_FOR)")
+	f.IntVar(&o.filterCostMax, "filter-cost-max", rsql.CostMaxDefault, "the most a filter may cost (wildcards, q terms, =in= values); costlier is a 400 ($ASSETS_FILTER_COST_MAX)")
+	f.IntVar(&o.groupValuesMax, "group-values-max-buckets", index.GroupValuesMaxBucketsDefault, "distinct values one group values request may collect; more is a 400 ($ASSETS_GROUP_VALUES_MAX_BUCKETS)")
+	f.IntVar(&o.filterValuesPages, "filter-values-max-pages", index.FilterValuesMaxPagesDefault, "aggregation pages one filter values request may read; more is a 400 ($ASSETS_FILTER_VALUES_MAX_PAGES)")
 	return cmd
+}
+
+func envNames() string {
+	s := ""
+	for i, fe := range serveEnv {
+		if i > 0 {
+			s += ", "
+		}
+		s += fe.env
+	}
+	return s
+}
+
+// runServe connects, migrates and serves until ctx ends. Each listener
+// logs once, after it is bound.
+func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
+	pool, idx, err := cli.ConnectWait(ctx, cli.ForAPI(e), cli.Backoff{}) // a boot race with the services is no failure
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool, e.Logger); err != nil {
+		return err
+	}
+	reg := newRegistry()
+	srv, err := api.New(api.Config{
+		Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: o.searchTTL,
+		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
+		NoMetricsRoute: o.metricsAddr != "",
+		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
+	})
+	if err != nil {
+		return err
+	}
+	// Bind every listener before serving any, so a port in use fails the
+	// command before anything says "serving".
+	apiLn, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", o.addr, err)
+	}
+	defer apiLn.Close()
+	var metricsLn net.Listener
+	if o.metricsAddr != "" {
+		if metricsLn, err = listenMetrics(o.metricsAddr); err != nil {
+			return err
+		}
+		defer metricsLn.Close()
+	}
+	g := conc.New().WithContext(ctx).WithCancelOnError().WithFirstError()
+	if o.withSync {
+		cfg := observeSync(reg, assetsync.WorkerConfig{})
+		g.Go(func(gctx context.Context) error {
+			return assetsync.RunWorkers(gctx, pool, idx, e.Logger, cfg, o.workers)
+		})
+	}
+	if metricsLn != nil {
+		g.Go(func(gctx context.Context) error { return serveHandler(gctx, e.Logger, metricsLn, srv.MetricsHandler()) })
+	}
+	g.Go(func(gctx context.Context) error { return srv.Serve(gctx, apiLn) })
+	g.Go(func(gctx context.Context) error { return expireSearches(gctx, e, pool) })
+	return g.Wait()
 }
 
 // expireSearches deletes expired stored searches every minute.

@@ -145,6 +145,9 @@ var all = []drill{
 	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad},
 	{"tenant-isolation", "every route with another tenant's token: 404s, no leaks", tenantIsolation},
 	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI},
+	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent},
+	// Last: its thousands of stored searches fill the tenant's cap for a while.
+	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient},
 }
 
 // Names lists the drills in the order they run.

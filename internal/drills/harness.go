@@ -213,10 +213,22 @@ func (h *harness) startSync() error {
 	return nil
 }
 
-// startServe starts `assets serve` on the harness's address and waits
-// until it is ready.
-func (h *harness) startServe(ctx context.Context) error {
-	c, err := h.spawn("serve", "serve", "--addr", h.addr)
+// The drills' API runs with rate limits well above their loads (200
+// updates/s from one token), so a 429 in a drill means a regression; the
+// hostile-client drill restarts it with limits it pushes past.
+const (
+	drillsRateLimit = "1000"
+	drillsRateBurst = "1000"
+)
+
+// startServe starts `assets serve` on the harness's address with the
+// drills' rate limits, or with the flags given, and waits until it is
+// ready.
+func (h *harness) startServe(ctx context.Context, flags ...string) error {
+	if len(flags) == 0 {
+		flags = []string{"--rate-limit", drillsRateLimit, "--rate-burst", drillsRateBurst}
+	}
+	c, err := h.spawn("serve", append([]string{"serve", "--addr", h.addr}, flags...)...)
 	if err != nil {
 		return err
 	}
@@ -227,6 +239,15 @@ func (h *harness) startServe(ctx context.Context) error {
 // waitReady polls /readyz until the API answers 200.
 func (h *harness) waitReady(ctx context.Context, timeout time.Duration) error {
 	return hn.WaitReady(ctx, h.client, h.serve, h.api+"/readyz", timeout)
+}
+
+// restartServe stops the API gracefully and starts it again with flags
+// (none: the drills' defaults).
+func (h *harness) restartServe(ctx context.Context, flags ...string) error {
+	if h.serve != nil {
+		_ = h.serve.Stop(20 * time.Second)
+	}
+	return h.startServe(ctx, flags...)
 }
 
 // restartSync kills the sync worker with SIGKILL and starts a new one.

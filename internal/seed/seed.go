@@ -27,6 +27,34 @@ type Options struct {
 	Now time.Time
 }
 
+// Upper bounds of Options: well above any data set the project uses (the
+// benchmark seeds a million assets), low enough that a typo cannot fill a
+// disk (an asset is about 1.5 KB of NDJSON).
+const (
+	MaxAssets  = 10_000_000
+	MaxTenants = 1_000
+	MaxGroups  = 10_000
+	MaxOrgs    = 100_000
+)
+
+// check refuses sizes out of range, naming the flag-like field.
+func (o Options) check() error {
+	for _, f := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"assets", o.Assets, 1, MaxAssets},
+		{"tenants", o.Tenants, 1, MaxTenants},
+		{"groups", o.Groups, o.Tenants, MaxGroups},
+		{"orgs", o.Orgs, o.Groups, MaxOrgs},
+	} {
+		if f.v < f.lo || f.v > f.hi {
+			return fmt.Errorf("%s = %d: want %d to %d (groups >= tenants, orgs >= groups)", f.name, f.v, f.lo, f.hi)
+		}
+	}
+	return nil
+}
+
 // Summary lists the ids created, for scripts and tests.
 type Summary struct {
 	Seed    int64    `json:"seed"`
@@ -86,9 +114,8 @@ type Generator struct {
 
 // New returns a generator for opts.
 func New(opts Options) (*Generator, error) {
-	if opts.Tenants < 1 || opts.Groups < opts.Tenants || opts.Orgs < opts.Groups || opts.Assets < 0 {
-		return nil, fmt.Errorf("need assets >= 0, tenants >= 1, groups >= tenants, orgs >= groups (got %d, %d, %d, %d)",
-			opts.Assets, opts.Tenants, opts.Groups, opts.Orgs)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/openinventory/assets/store"
@@ -91,6 +92,34 @@ func BenchmarkGenerate(b *testing.B) {
 	for {
 		if _, err := g.Next(); err != nil {
 			break
+		}
+	}
+}
+
+func TestOptionsAreBounded(t *testing.T) {
+	t.Parallel()
+	ok := Options{Assets: 10, Tenants: 2, Groups: 4, Orgs: 8}
+	for _, tc := range []struct {
+		name string
+		edit func(*Options)
+		want string // "" accepted, else the field the error names
+	}{
+		{"valid", func(*Options) {}, ""},
+		{"max assets", func(o *Options) { o.Assets = MaxAssets }, ""},
+		{"no assets", func(o *Options) { o.Assets = 0 }, "assets = 0"},
+		{"negative assets", func(o *Options) { o.Assets = -5 }, "assets = -5"},
+		{"a typo of assets", func(o *Options) { o.Assets = MaxAssets + 1 }, "assets = 10000001"},
+		{"no tenants", func(o *Options) { o.Tenants = 0 }, "tenants = 0"},
+		{"too many tenants", func(o *Options) { o.Tenants, o.Groups, o.Orgs = MaxTenants+1, MaxGroups, MaxOrgs }, "tenants = 1001"},
+		{"fewer groups than tenants", func(o *Options) { o.Groups = 1 }, "groups = 1"},
+		{"too many groups", func(o *Options) { o.Groups = MaxGroups + 1 }, "groups = 10001"},
+		{"too many orgs", func(o *Options) { o.Orgs = MaxOrgs + 1 }, "orgs = 100001"},
+	} {
+		o := ok
+		tc.edit(&o)
+		err := o.check()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: check = %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }

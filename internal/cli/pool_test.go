@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/openinventory/assets/internal/testenv"
 	"github.com/openinventory/assets/store"
 )
@@ -48,22 +46,19 @@ func TestPoolSettings(t *testing.T) {
 }
 
 // The API's pool bounds its statements; the other commands' pools do not.
-func TestConnectAPISetsTheStatementTimeout(t *testing.T) {
+func TestTheAPIPoolBoundsItsStatements(t *testing.T) {
 	t.Parallel()
 	_, prefix := testenv.Elasticsearch(t)
 	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix}
 	ctx := context.Background()
 	for _, tc := range []struct {
-		connect func(context.Context, *Env) (*pgxpool.Pool, error)
-		want    string
+		env  *Env
+		want string
 	}{
-		{func(ctx context.Context, e *Env) (*pgxpool.Pool, error) {
-			p, _, err := ConnectAPI(ctx, e)
-			return p, err
-		}, "10s"},
-		{func(ctx context.Context, e *Env) (*pgxpool.Pool, error) { p, _, err := Connect(ctx, e); return p, err }, "0"},
+		{ForAPI(e), "10s"},
+		{e, "0"},
 	} {
-		pool, err := tc.connect(ctx, e)
+		pool, _, err := Connect(ctx, tc.env)
 		if err != nil {
 			t.Fatal(err)
 		}
