@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // WriteItem is one document change for Write. Doc nil means delete.
@@ -151,7 +152,27 @@ type BulkLoaderConfig struct {
 	Index      string // the one target index (a concrete name)
 	Workers    int    // concurrent _bulk requests; default 2
 	FlushBytes int    // request body size; default 5 MiB
+	// Retries is how many times documents Elasticsearch rejected for load
+	// (429, es_rejected_execution_exception) are sent again before they
+	// count as failed; default BulkRetriesDefault, negative for none.
+	Retries int
+	// RetryBackoff is the wait before the first resend; it doubles on each
+	// further one up to BulkRetryMaxBackoffDefault. Default
+	// BulkRetryBackoffDefault.
+	RetryBackoff time.Duration
 }
+
+// Defaults of the BulkLoader's retries of rejected documents.
+const (
+	// BulkRetriesDefault bounds the resends of a rejected document: enough
+	// to ride out a busy node's write queue, few enough that a cluster that
+	// stays overloaded fails the reindex instead of stalling it.
+	BulkRetriesDefault = 6
+	// BulkRetryBackoffDefault is the wait before the first resend.
+	BulkRetryBackoffDefault = 200 * time.Millisecond
+	// BulkRetryMaxBackoffDefault caps the doubling wait between resends.
+	BulkRetryMaxBackoffDefault = 5 * time.Second
+)
 
 // BulkLoadStats counts a BulkLoader's outcomes.
 type BulkLoadStats struct {
@@ -161,6 +182,7 @@ type BulkLoadStats struct {
 	Failed    uint64
 	Failures  []BulkFailure // the first maxFailures
 	Requests  uint64
+	Retries   uint64 // documents sent again after a rejection for load
 }
 
 // BulkFailure is one document a BulkLoader could not write.
@@ -181,6 +203,8 @@ type BulkLoader struct {
 	ctx        context.Context
 	index      string
 	flushBytes int
+	retries    int
+	backoff    time.Duration
 	work       chan bulkBatch
 	wg         sync.WaitGroup
 	pool       sync.Pool
@@ -195,6 +219,27 @@ type BulkLoader struct {
 type bulkBatch struct {
 	body []byte
 	ids  []string // document ids in body order
+	offs []int    // where each document's action line starts in body
+}
+
+// span is document i's action and source lines.
+func (b *bulkBatch) span(i int) []byte {
+	end := len(b.body)
+	if i+1 < len(b.offs) {
+		end = b.offs[i+1]
+	}
+	return b.body[b.offs[i]:end]
+}
+
+// subset is a new batch of the documents at the given positions.
+func (b *bulkBatch) subset(positions []int) bulkBatch {
+	out := bulkBatch{ids: make([]string, 0, len(positions)), offs: make([]int, 0, len(positions))}
+	for _, i := range positions {
+		out.offs = append(out.offs, len(out.body))
+		out.body = append(out.body, b.span(i)...)
+		out.ids = append(out.ids, b.ids[i])
+	}
+	return out
 }
 
 // NewBulkLoader starts a loader whose requests run under ctx.
@@ -208,7 +253,17 @@ func (c *Client) NewBulkLoader(ctx context.Context, cfg BulkLoaderConfig) (*Bulk
 	if cfg.FlushBytes <= 0 {
 		cfg.FlushBytes = 5 << 20
 	}
-	l := &BulkLoader{c: c, ctx: ctx, index: cfg.Index, flushBytes: cfg.FlushBytes, work: make(chan bulkBatch)}
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = BulkRetriesDefault
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = BulkRetryBackoffDefault
+	}
+	l := &BulkLoader{c: c, ctx: ctx, index: cfg.Index, flushBytes: cfg.FlushBytes,
+		retries: cfg.Retries, backoff: cfg.RetryBackoff, work: make(chan bulkBatch)}
 	l.pool.New = func() any { return &bulkBatch{body: make([]byte, 0, cfg.FlushBytes+cfg.FlushBytes/8)} }
 	l.cur = l.newBatch()
 	for range cfg.Workers {
@@ -219,7 +274,7 @@ func (c *Client) NewBulkLoader(ctx context.Context, cfg BulkLoaderConfig) (*Bulk
 
 func (l *BulkLoader) newBatch() bulkBatch {
 	b := l.pool.Get().(*bulkBatch)
-	return bulkBatch{body: b.body[:0], ids: b.ids[:0]}
+	return bulkBatch{body: b.body[:0], ids: b.ids[:0], offs: b.offs[:0]}
 }
 
 // Add appends one document, with its version as the external version. It
@@ -231,10 +286,12 @@ func (l *BulkLoader) Add(ctx context.Context, doc *Document) error {
 		return errors.New("adding to a closed bulk loader")
 	}
 	n := len(l.cur.body)
+	l.cur.offs = append(l.cur.offs, n)
 	l.cur.body = appendAction(l.cur.body, WriteItem{ID: doc.ID, Version: doc.Version, Doc: doc}, l.index)
 	body, err := doc.AppendJSON(l.cur.body)
 	if err != nil {
 		l.cur.body = l.cur.body[:n]
+		l.cur.offs = l.cur.offs[:len(l.cur.offs)-1]
 		l.stats.Added++
 		l.fail(doc.ID, err)
 		l.mu.Unlock()
@@ -276,39 +333,97 @@ type loadResponse struct {
 
 func (l *BulkLoader) worker() {
 	for b := range l.work {
+		l.send(b)
+		l.pool.Put(&bulkBatch{body: b.body[:0], ids: b.ids[:0], offs: b.offs[:0]})
+	}
+}
+
+// send writes one batch. Documents Elasticsearch rejected for load (and a
+// whole request answered 429) are sent again after a doubling wait, up to
+// l.retries times, instead of failing the run on a busy node; after that
+// they count as failed.
+func (l *BulkLoader) send(b bulkBatch) {
+	wait := l.backoff
+	for attempt := 0; ; attempt++ {
 		var res loadResponse
 		err := l.c.do(l.ctx, http.MethodPost, "/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason", b.body, &res)
-		l.mu.Lock()
-		l.stats.Requests++
-		switch {
-		case err != nil:
-			l.lastErr = err
-			for _, id := range b.ids {
-				l.fail(id, err)
+		final := attempt >= l.retries
+		var again []int
+		if err != nil && isStatus(err, http.StatusTooManyRequests) && !final {
+			l.mu.Lock()
+			l.stats.Requests++
+			l.mu.Unlock()
+			again = make([]int, len(b.ids))
+			for i := range again {
+				again[i] = i
 			}
-		case !res.Errors:
-			l.stats.Indexed += uint64(len(b.ids))
-		default:
-			for i, id := range b.ids {
-				if i >= len(res.Items) {
-					l.fail(id, errors.New("no response item"))
-					continue
-				}
-				switch ri := res.Items[i].Index; {
-				case ri.Status >= 200 && ri.Status < 300:
-					l.stats.Indexed++
-				case ri.Status == http.StatusConflict:
-					l.stats.Conflicts++
-				default:
-					ri.Index = l.index
-					_, err := itemOutcome(ri, false)
-					l.fail(id, err)
-				}
-			}
+		} else {
+			again = l.record(b, res, err, final)
 		}
+		if len(again) == 0 {
+			return
+		}
+		l.mu.Lock()
+		l.stats.Retries += uint64(len(again))
 		l.mu.Unlock()
-		l.pool.Put(&bulkBatch{body: b.body[:0], ids: b.ids[:0]})
+		if len(again) < len(b.ids) {
+			b = b.subset(again)
+		}
+		select {
+		case <-l.ctx.Done():
+			l.record(b, loadResponse{}, l.ctx.Err(), true)
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, BulkRetryMaxBackoffDefault)
 	}
+}
+
+// record counts the outcome of one request and returns the positions of
+// the documents to send again (rejected for load, unless final).
+func (l *BulkLoader) record(b bulkBatch, res loadResponse, err error, final bool) []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stats.Requests++
+	switch {
+	case err != nil:
+		l.lastErr = err
+		for _, id := range b.ids {
+			l.fail(id, err)
+		}
+		return nil
+	case !res.Errors:
+		l.stats.Indexed += uint64(len(b.ids))
+		return nil
+	}
+	var again []int
+	for i, id := range b.ids {
+		if i >= len(res.Items) {
+			l.fail(id, errors.New("no response item"))
+			continue
+		}
+		switch ri := res.Items[i].Index; {
+		case ri.Status >= 200 && ri.Status < 300:
+			l.stats.Indexed++
+		case ri.Status == http.StatusConflict:
+			l.stats.Conflicts++
+		case rejectedForLoad(ri) && !final:
+			again = append(again, i)
+		default:
+			ri.Index = l.index
+			_, err := itemOutcome(ri, false)
+			l.fail(id, err)
+		}
+	}
+	return again
+}
+
+// rejectedForLoad tells an item Elasticsearch refused because it was busy
+// (its write queue full), which a later resend may pass, from one it
+// refused for good.
+func rejectedForLoad(ri bulkResponseItem) bool {
+	return ri.Status == http.StatusTooManyRequests ||
+		(ri.Error != nil && ri.Error.Type == "es_rejected_execution_exception")
 }
 
 // Close sends what is buffered, waits for the workers and returns the

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	json "github.com/goccy/go-json"
 	"slices"
@@ -334,4 +335,14 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Digest is the SHA-256 of the document's JSON, as a write sends it and
+// Elasticsearch keeps it as _source: equal digests, equal documents.
+func (d *Document) Digest() ([sha256.Size]byte, error) {
+	b, err := d.AppendJSON(make([]byte, 0, 2048))
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(b), nil
 }

@@ -11,15 +11,42 @@ import (
 	"time"
 )
 
+// indexTimeLayout is the timestamp in the names of the concrete indexes a
+// reindex creates; it sorts by creation time.
+const indexTimeLayout = "20060102t150405.000000"
+
+// initialSuffix names the first concrete index, made by EnsureIndex.
+const initialSuffix = "initial"
+
 // NewIndexName returns a fresh concrete index name under the prefix:
 // prefix-<UTC timestamp to the microsecond>, which sorts by creation time.
 func (c *Client) NewIndexName() string {
-	return c.alias + "-" + time.Now().UTC().Format("20060102t150405.000000")
+	return c.alias + "-" + time.Now().UTC().Format(indexTimeLayout)
+}
+
+// Owns reports whether name is one this deployment makes: prefix-initial or
+// prefix-<timestamp>. A neighbour sharing the cluster under a longer prefix
+// (assets-staging next to assets) matches prefix-* but not this, so listing,
+// pruning and deleting never reach its indexes.
+func (c *Client) Owns(name string) bool {
+	rest, ok := strings.CutPrefix(name, c.alias+"-")
+	if !ok {
+		return false
+	}
+	if rest == initialSuffix {
+		return true
+	}
+	_, err := time.Parse(indexTimeLayout, rest)
+	return err == nil && len(rest) == len(indexTimeLayout)
 }
 
 // initialIndex is the first concrete index. Its name is fixed so that
 // concurrent EnsureIndex calls race on one create, which only one wins.
-func (c *Client) initialIndex() string { return c.alias + "-initial" }
+func (c *Client) initialIndex() string { return c.alias + "-" + initialSuffix }
+
+// InitialIndex is the name of the first concrete index, which EnsureIndex
+// creates with the alias: it served from its creation.
+func (c *Client) InitialIndex() string { return c.initialIndex() }
 
 // EnsureIndex creates the first index with the alias unless the alias
 // exists. It is safe to call repeatedly and concurrently.
@@ -97,7 +124,7 @@ func (c *Client) SwapAlias(ctx context.Context, newIndex string) (previous []str
 	return previous, nil
 }
 
-// IndexInfo describes one concrete index under the prefix.
+// IndexInfo describes one concrete index of this deployment (see Owns).
 type IndexInfo struct {
 	Name    string
 	Aliased bool  // the alias points at it
@@ -105,7 +132,8 @@ type IndexInfo struct {
 	Created time.Time
 }
 
-// Indexes lists the concrete indexes under the prefix, oldest first.
+// Indexes lists the concrete indexes this deployment made (see Owns),
+// oldest first.
 func (c *Client) Indexes(ctx context.Context) ([]IndexInfo, error) {
 	var rows []struct {
 		Index   string `json:"index"`
@@ -122,7 +150,7 @@ func (c *Client) Indexes(ctx context.Context) ([]IndexInfo, error) {
 	}
 	out := make([]IndexInfo, 0, len(rows))
 	for _, r := range rows {
-		if !strings.HasPrefix(r.Index, c.alias+"-") {
+		if !c.Owns(r.Index) {
 			continue
 		}
 		n, _ := strconv.ParseInt(r.Docs, 10, 64)
@@ -135,10 +163,11 @@ func (c *Client) Indexes(ctx context.Context) ([]IndexInfo, error) {
 	return out, nil
 }
 
-// DeleteIndex deletes a concrete index; it refuses the alias's own name.
+// DeleteIndex deletes a concrete index of this deployment; it refuses
+// any other name (the alias, a neighbour's index).
 func (c *Client) DeleteIndex(ctx context.Context, name string) error {
-	if name == c.alias || !strings.HasPrefix(name, c.alias+"-") {
-		return fmt.Errorf("deleting index %s: %w: not a concrete index under %s", name, ErrInvalidRequest, c.alias)
+	if !c.Owns(name) {
+		return fmt.Errorf("deleting index %s: %w: not a concrete index of %s", name, ErrInvalidRequest, c.alias)
 	}
 	if err := c.do(ctx, http.MethodDelete, "/"+name, nil, nil); err != nil {
 		return fmt.Errorf("deleting index %s: %w", name, err)

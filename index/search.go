@@ -281,46 +281,6 @@ func (c *Client) Count(ctx context.Context, s Scope) (int64, error) {
 
 // Versions streams the id and version of every document of a tenant, in
 // index order, from one point in time (for `assets verify`).
-func (c *Client) Versions(ctx context.Context, tenantID string, fn func(id string, version int64) error) (err error) {
-	q, err := scopedQuery(Scope{TenantID: tenantID}, nil)
-	if err != nil {
-		return err
-	}
-	pit, err := c.OpenPIT(ctx, 2*time.Minute)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := c.ClosePIT(context.WithoutCancel(ctx), pit); err == nil {
-			err = cerr
-		}
-	}()
-	var after []any
-	for {
-		body := Query{
-			"query": q, "size": 5000, "_source": false, "version": true,
-			"track_total_hits": false,
-			"sort":             []any{Query{"_shard_doc": "asc"}},
-			"pit":              Query{"id": pit, "keep_alive": "2m"},
-		}
-		if after != nil {
-			body["search_after"] = after
-		}
-		var res searchResponse
-		if err := c.do(ctx, http.MethodPost, "/_search", body, &res); err != nil {
-			return fmt.Errorf("reading versions of tenant %s: %w", tenantID, err)
-		}
-		if res.PITID != "" {
-			pit = res.PITID
-		}
-		for _, h := range res.Hits.Hits {
-			if err := fn(h.ID, h.Version); err != nil {
-				return err
-			}
-		}
-		if len(res.Hits.Hits) < 5000 {
-			return nil
-		}
-		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
-	}
+func (c *Client) Versions(ctx context.Context, tenantID string, fn func(id string, version int64) error) error {
+	return c.scanTenant(ctx, tenantID, false, func(h TenantDoc) error { return fn(h.ID, h.Version) })
 }

@@ -98,6 +98,15 @@ func AssetPageRange(ctx context.Context, q Querier, after, upTo string, limit in
 	return queryAssets(ctx, q, limit, selectAssets+` WHERE a.id > $1 AND a.id <= $2 ORDER BY a.id LIMIT $3`, after, upTo, limit)
 }
 
+// TenantAssetPage reads up to limit assets of a tenant with id > after, in
+// id order (a keyset page on the tenant's index; "" starts at the lowest).
+func TenantAssetPage(ctx context.Context, q Querier, tenantID, after string, limit int) ([]*Asset, error) {
+	if after == "" {
+		return queryAssets(ctx, q, limit, selectAssets+` WHERE a.tenant_id = $1 ORDER BY a.id LIMIT $2`, tenantID, limit)
+	}
+	return queryAssets(ctx, q, limit, selectAssets+` WHERE a.tenant_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3`, tenantID, after, limit)
+}
+
 func queryAssets(ctx context.Context, q Querier, sizeHint int, sql string, args ...any) ([]*Asset, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {

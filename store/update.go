@@ -60,6 +60,9 @@ const lockSQL = `SELECT a.id::text FROM assets a WHERE a.id = ANY ($1::uuid[]) A
 // updateSQL applies every patch in one statement (so the outbox trigger
 // fires once per batch). The set operations run in SQL on the row itself:
 // concurrent updates of one asset serialise on its row lock and none is lost.
+// %s is the scope condition again: the membership rows behind the earlier
+// check are not locked, so the statement itself never writes outside the
+// scope, whatever happened in between.
 const updateSQL = `UPDATE assets a SET
 	class_rank = coalesce(p.class_rank, a.class_rank),
 	class_locked = coalesce(p.class_locked, a.class_locked),
@@ -75,7 +78,7 @@ const updateSQL = `UPDATE assets a SET
 	updated_at = now()
 FROM jsonb_to_recordset($1::jsonb) AS p(id uuid, class_rank smallint, class_locked boolean,
 	label_mode text, labels text[], label_remove text[], tag_mode text, tags jsonb, tag_remove text[])
-WHERE a.id = p.id`
+WHERE a.id = p.id AND %s`
 
 // patchRow is one patch as a row of jsonb_to_recordset.
 type patchRow struct {
@@ -165,7 +168,7 @@ func updateAssets(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Pa
 				}
 			}
 		}
-		if _, err := tx.Exec(ctx, updateSQL, doc); err != nil {
+		if _, err := applyUpdate(ctx, tx, s, doc); err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == SQLStateCheckViolation {
 				overLimit = pgErr.ConstraintName
@@ -190,7 +193,7 @@ func updateAssets(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Pa
 		return nil
 	})
 	if overLimit != "" {
-		return nil, limitViolation(ctx, pool, patches, overLimit)
+		return nil, limitViolation(ctx, pool, s, patches, overLimit)
 	}
 	return out, err
 }
@@ -200,7 +203,7 @@ func updateAssets(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Pa
 // rolled back, it applies the patches one at a time (each in a savepoint,
 // kept when it passes, so their effects add up as in the batch) until one
 // fails: a rare path that only shapes the error.
-func limitViolation(ctx context.Context, pool *pgxpool.Pool, patches []Patch, constraint string) error {
+func limitViolation(ctx context.Context, pool *pgxpool.Pool, s Scope, patches []Patch, constraint string) error {
 	want := map[string]error{"assets_labels_limit": ErrTooManyLabels, "assets_tags_limit": ErrTooManyTags}[constraint]
 	if want == nil {
 		return fmt.Errorf("updating assets: constraint %s violated", constraint)
@@ -219,7 +222,7 @@ func limitViolation(ctx context.Context, pool *pgxpool.Pool, patches []Patch, co
 		if err != nil {
 			return fmt.Errorf("finding the patch over the limit: %w", err)
 		}
-		if _, err := sp.Exec(ctx, updateSQL, doc); err != nil {
+		if _, err := applyUpdate(ctx, sp, s, doc); err != nil {
 			if SQLState(err) == SQLStateCheckViolation {
 				return &PatchError{Index: i, ID: p.ID, Err: want}
 			}
@@ -230,6 +233,17 @@ func limitViolation(ctx context.Context, pool *pgxpool.Pool, patches []Patch, co
 		}
 	}
 	return &PatchError{Index: 0, ID: patches[0].ID, Err: want}
+}
+
+// applyUpdate runs updateSQL for the encoded patch rows, limited to the
+// scope, and returns how many rows it changed.
+func applyUpdate(ctx context.Context, q Querier, s Scope, doc []byte) (int64, error) {
+	cond, args := scopeCondition(s, 2)
+	tag, err := q.Exec(ctx, fmt.Sprintf(updateSQL, cond), append([]any{doc}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }
 
 // ApplyPatches is UpdateAssets without reading the assets back, for the

@@ -34,3 +34,12 @@ const (
 	// keeps after the swap (a zero ReindexConfig.Keep keeps none).
 	KeepDefault = 1
 )
+
+// OrphanGraceDefault is how old an index that never served the alias (the
+// leftover of a failed reindex) must be before a reindex's pruning deletes
+// it: a running reindex registers its new index well within this.
+const OrphanGraceDefault = 15 * time.Minute
+
+// BatchTimeoutDefault bounds one sync batch, claim to commit (the _bulk
+// request included); on expiry the batch rolls back and is retried.
+const BatchTimeoutDefault = 30 * time.Second

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +22,14 @@ type ReindexConfig struct {
 	PageSize    int // assets per PostgreSQL page; default PageSizeDefault
 	Readers     int // concurrent PostgreSQL readers over id ranges; default ReadersDefault
 	BulkWorkers int // concurrent _bulk requests; default BulkWorkersDefault
+	// BulkRetries: resends of documents Elasticsearch rejected for load
+	// (429) before the reindex fails; default index.BulkRetriesDefault.
+	BulkRetries int
+	// OrphanGrace: an index that never served the alias and is not a
+	// registered target is deleted once older than this (younger ones may
+	// belong to a reindex between its create and its registration); default
+	// OrphanGraceDefault.
+	OrphanGrace time.Duration
 	// Progress, when set, is called with the number of documents queued so
 	// far and the total expected: first with (0, total) before the first
 	// page is read, then after every page.
@@ -42,6 +52,50 @@ type ReindexResult struct {
 // (read after registration). External versions make the order of the two
 // irrelevant.
 func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg ReindexConfig) (ReindexResult, error) {
+	cfg = cfg.withDefaults()
+	start := time.Now()
+	if err := idx.EnsureIndex(ctx); err != nil {
+		return ReindexResult{}, err
+	}
+	name := idx.NewIndexName()
+	res := ReindexResult{Index: name}
+	// Every failure from here on removes what this run created: a leftover
+	// would otherwise linger and, before served_indexes, pass for a
+	// previous index.
+	abandon := func(cause error) (ReindexResult, error) {
+		abandonIndex(context.WithoutCancel(ctx), pool, idx, log, name)
+		return res, cause
+	}
+	if err := idx.CreateIndex(ctx, name); err != nil {
+		return abandon(err) // the create may have happened without its answer
+	}
+	if err := store.AddIndexTarget(ctx, pool, name); err != nil {
+		return abandon(err)
+	}
+	docs, err := build(ctx, pool, idx, name, cfg)
+	if err != nil {
+		return abandon(err)
+	}
+	res.Docs = docs
+	prev, err := idx.SwapAlias(ctx, name)
+	if err != nil {
+		return abandon(err)
+	}
+	res.Previous = prev
+	if err := store.MarkServed(ctx, pool, append([]string{name}, prev...)...); err != nil {
+		return res, err
+	}
+	// The alias now points at the new index, so the worker reaches it that
+	// way; until this commits it also writes it as a target (harmless).
+	if err := store.RemoveIndexTarget(ctx, pool, name); err != nil {
+		return res, err
+	}
+	res.Deleted, err = prune(ctx, pool, idx, name, cfg)
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+func (cfg ReindexConfig) withDefaults() ReindexConfig {
 	if cfg.Keep < 0 {
 		cfg.Keep = 0
 	}
@@ -54,64 +108,63 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 	if cfg.BulkWorkers <= 0 {
 		cfg.BulkWorkers = BulkWorkersDefault
 	}
-	start := time.Now()
-	if err := idx.EnsureIndex(ctx); err != nil {
-		return ReindexResult{}, err
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = OrphanGraceDefault
 	}
-	name := idx.NewIndexName()
-	if err := idx.CreateIndex(ctx, name); err != nil {
-		return ReindexResult{}, err
-	}
-	if err := store.AddIndexTarget(ctx, pool, name); err != nil {
-		return ReindexResult{}, err
-	}
-	res := ReindexResult{Index: name}
-	abandon := func(cause error) (ReindexResult, error) {
-		cctx := context.WithoutCancel(ctx)
-		if err := store.RemoveIndexTarget(cctx, pool, name); err != nil {
-			log.Error("could not unregister the abandoned index", "index", name, "err", err)
-		}
-		if err := idx.DeleteIndex(cctx, name); err != nil {
-			log.Error("could not delete the abandoned index", "index", name, "err", err)
-		}
-		return res, cause
-	}
+	return cfg
+}
+
+// build streams every asset into the new index and refreshes it; it
+// returns the number of documents written.
+func build(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, name string, cfg ReindexConfig) (uint64, error) {
 	var total int64
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assets`).Scan(&total); err != nil {
-		return abandon(fmt.Errorf("counting assets: %w", err))
+		return 0, fmt.Errorf("counting assets: %w", err)
 	}
-	loader, err := idx.NewBulkLoader(ctx, index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers})
+	loader, err := idx.NewBulkLoader(ctx, index.BulkLoaderConfig{Index: name, Workers: cfg.BulkWorkers, Retries: cfg.BulkRetries})
 	if err != nil {
-		return abandon(err)
+		return 0, err
 	}
 	if err := load(ctx, pool, loader, cfg, total); err != nil {
 		_, _ = loader.Close(context.WithoutCancel(ctx))
-		return abandon(err)
+		return 0, err
 	}
 	stats, err := loader.Close(ctx)
 	if err != nil {
-		return abandon(err)
+		return 0, err
 	}
 	if stats.Failed > 0 {
-		return abandon(fmt.Errorf("%d documents failed, the first: %v", stats.Failed, stats.Failures[0].Err))
+		return 0, fmt.Errorf("%d documents failed, the first: %v", stats.Failed, stats.Failures[0].Err)
 	}
-	res.Docs = stats.Indexed + stats.Conflicts
 	if err := idx.Refresh(ctx, name); err != nil {
-		return abandon(err)
+		return 0, err
 	}
-	prev, err := idx.SwapAlias(ctx, name)
-	if err != nil {
-		return abandon(err)
-	}
-	res.Previous = prev
-	// The alias now points at the new index, so the worker reaches it that
-	// way; until this commits it also writes it as a target (harmless).
+	return stats.Indexed + stats.Conflicts, nil
+}
+
+// abandonIndex unregisters and deletes the index of a failed reindex,
+// unless the alias points at it (a swap whose answer was lost): deleting
+// that one would take the alias down, so it is recorded as served instead.
+func abandonIndex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, name string) {
 	if err := store.RemoveIndexTarget(ctx, pool, name); err != nil {
-		return res, err
+		log.Error("could not unregister the abandoned index", "index", name, "err", err)
 	}
-	res.Deleted, err = prune(ctx, idx, name, cfg.Keep)
-	res.Duration = time.Since(start)
-	return res, err
+	aliased, err := idx.AliasIndexes(ctx)
+	if err != nil {
+		log.Error("could not check the alias; keeping the abandoned index", "index", name, "err", err)
+		return
+	}
+	if slices.Contains(aliased, name) {
+		log.Warn("the alias points at the abandoned index; keeping it", "index", name)
+		if err := store.MarkServed(ctx, pool, name); err != nil {
+			log.Error("could not record the served index", "index", name, "err", err)
+		}
+		return
+	}
+	var re *index.ResponseError
+	if err := idx.DeleteIndex(ctx, name); err != nil && !(errors.As(err, &re) && re.Status == http.StatusNotFound) {
+		log.Error("could not delete the abandoned index", "index", name, "err", err)
+	}
 }
 
 // load streams every asset into the loader, cfg.Readers keyset scans over
@@ -158,33 +211,4 @@ func idRanges(n int) []string {
 		bounds = append(bounds, fmt.Sprintf("%08x-ffff-ffff-ffff-ffffffffffff", v-1))
 	}
 	return append(bounds, "ffffffff-ffff-ffff-ffff-ffffffffffff")
-}
-
-// prune deletes all but the newest keep indexes that are neither current
-// nor registered.
-func prune(ctx context.Context, idx *index.Client, current string, keep int) ([]string, error) {
-	infos, err := idx.Indexes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var old []string
-	for _, in := range infos {
-		if in.Name != current && !in.Aliased {
-			old = append(old, in.Name)
-		}
-	}
-	// Names sort by creation time, except the fixed initial one, oldest of all.
-	var deleted []string
-	var errs []error
-	for i, name := range sortByAge(old) {
-		if i >= len(old)-keep {
-			break
-		}
-		if err := idx.DeleteIndex(ctx, name); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		deleted = append(deleted, name)
-	}
-	return deleted, errors.Join(errs...)
 }

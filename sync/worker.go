@@ -23,6 +23,11 @@ type WorkerConfig struct {
 	// MaxBackoff caps the retry delay while Elasticsearch or PostgreSQL
 	// fail; default MaxBackoffDefault.
 	MaxBackoff time.Duration
+	// BatchTimeout bounds one batch, claim to commit: the claimed rows stay
+	// locked in an open transaction while Elasticsearch answers, so a hung
+	// Elasticsearch must not hold them (and a connection) forever; default
+	// BatchTimeoutDefault.
+	BatchTimeout time.Duration
 	// Observe, when set, is told the lag (outbox row written -> acknowledged
 	// by Elasticsearch) of every row the worker removes.
 	Observe func(lag time.Duration)
@@ -55,6 +60,9 @@ func NewWorker(pool *pgxpool.Pool, idx *index.Client, log *slog.Logger, cfg Work
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = MaxBackoffDefault
+	}
+	if cfg.BatchTimeout <= 0 {
+		cfg.BatchTimeout = BatchTimeoutDefault
 	}
 	return &Worker{pool: pool, idx: idx, log: log, cfg: cfg}
 }
@@ -108,21 +116,21 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // listen turns NOTIFYs on the outbox channel into wake-ups. Losing the
 // connection only costs latency: the poll interval still wakes the worker.
+// It listens on a connection of its own, outside the pool: a LISTEN holds
+// its connection for good, which must not take one from the API's queries.
 func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
 	for ctx.Err() == nil {
 		err := func() error {
-			conn, err := w.pool.Acquire(ctx)
+			conn, err := pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig)
 			if err != nil {
-				return err
+				return fmt.Errorf("connecting the outbox listener: %w", err)
 			}
-			defer conn.Release()
+			defer conn.Close(context.WithoutCancel(ctx))
 			if _, err := conn.Exec(ctx, "LISTEN "+store.OutboxChannel); err != nil {
 				return err
 			}
-			// The connection carries LISTEN state: do not return it to the pool.
-			defer conn.Conn().Close(context.Background())
 			for {
-				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+				if _, err := conn.WaitForNotification(ctx); err != nil {
 					return err
 				}
 				select {
@@ -142,7 +150,11 @@ func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
 // Elasticsearch acknowledged, all in one transaction: the rows are removed
 // only if the commit follows the acknowledged write, so a crash anywhere
 // repeats work and loses nothing. It returns how many rows it claimed.
+// The batch ends at the worker's BatchTimeout: a hung Elasticsearch then
+// fails the batch, whose transaction rolls back and frees its rows.
 func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.BatchTimeout)
+	defer cancel()
 	tx, err := w.pool.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("starting sync transaction: %w", err)

@@ -10,6 +10,7 @@ import (
 	conc "github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
+	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/cli"
 	assetsync "github.com/openinventory/assets/sync"
 )
@@ -56,6 +57,7 @@ including at start-up: it waits for both to answer, logging why.`,
 	cmd.Flags().IntVar(&cfg.BatchSize, "batch", assetsync.BatchSizeDefault, "outbox rows per batch")
 	cmd.Flags().DurationVar(&cfg.PollInterval, "poll", assetsync.PollIntervalDefault, "poll interval when no notification arrives")
 	cmd.Flags().DurationVar(&cfg.MaxBackoff, "max-backoff", assetsync.MaxBackoffDefault, "longest wait between retries while Elasticsearch or PostgreSQL fail")
+	cmd.Flags().DurationVar(&cfg.BatchTimeout, "batch-timeout", assetsync.BatchTimeoutDefault, "deadline of one batch, claim to commit (a hung Elasticsearch fails the batch)")
 	cmd.Flags().IntVar(&workers, "workers", assetsync.WorkersDefault, "concurrent workers in this process")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. 127.0.0.1:9108)")
 	return cmd
@@ -103,6 +105,7 @@ URL, when PostgreSQL or Elasticsearch does not answer.`,
 	}
 	cmd.Flags().IntVar(&cfg.Keep, "keep", assetsync.KeepDefault, "previous indexes to keep after the swap")
 	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", assetsync.BulkWorkersDefault, "concurrent _bulk requests")
+	cmd.Flags().IntVar(&cfg.BulkRetries, "bulk-retries", index.BulkRetriesDefault, "resends of documents Elasticsearch rejects for load (429) before the reindex fails (negative: none)")
 	cmd.Flags().IntVar(&cfg.Readers, "readers", assetsync.ReadersDefault, "concurrent PostgreSQL readers")
 	cmd.Flags().IntVar(&cfg.PageSize, "page", assetsync.PageSizeDefault, "assets per PostgreSQL page")
 	return cmd

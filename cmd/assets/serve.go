@@ -110,7 +110,7 @@ func envNames() string {
 // runServe connects, migrates and serves until ctx ends. Each listener
 // logs once, after it is bound.
 func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
-	pool, idx, err := cli.ConnectWait(ctx, e, cli.Backoff{}) // a boot race with the services is no failure
+	pool, idx, err := cli.ConnectWait(ctx, cli.ForAPI(e), cli.Backoff{}) // a boot race with the services is no failure
 	if err != nil {
 		return err
 	}

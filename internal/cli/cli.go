@@ -54,6 +54,9 @@ type Env struct {
 	ElasticsearchURL string // ASSETS_ELASTICSEARCH_URL, comma-separated
 	IndexPrefix      string // ASSETS_INDEX, default "assets"
 	Logger           *slog.Logger
+	// APIPool: the pool serves the API, so its statements are bounded
+	// (ASSETS_PG_STATEMENT_TIMEOUT); see ForAPI.
+	APIPool bool
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,7 +39,11 @@ func OpenPostgres(ctx context.Context, e *Env) (*pgxpool.Pool, error) {
 	if _, err := pgxpool.ParseConfig(e.DatabaseURL); err != nil {
 		return nil, BadInput(fmt.Errorf("ASSETS_DATABASE_URL: %w", err))
 	}
-	pool, err := store.Open(ctx, e.DatabaseURL)
+	ps, err := PoolSettings(os.Getenv, e.APIPool)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := store.OpenWith(ctx, e.DatabaseURL, ps)
 	if err == nil {
 		return pool, nil
 	}
