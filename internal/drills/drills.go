@@ -1,7 +1,8 @@
 // Package drills runs the fault drills of `make drills`: each drill
 // injects one fault (a killed sync worker, a stopped Elasticsearch, a
 // restarted PostgreSQL, concurrent writers, a reindex, a token of another
-// tenant, an HTTP fuzzer) into a running system and checks the guarantees
+// tenant, an HTTP fuzzer, an org moved to another group, a hostile client)
+// into a running system and checks the guarantees
 // the design makes, ending, where data can drift, with `assets verify`.
 //
 // The drills use a database of their own (recreated on every run through
