@@ -8,14 +8,15 @@ SVC_ENV = set -a && eval "$$($(SERVICES) env)" && set +a
 
 .PHONY: run test services services-down build lab vet fuzz bench drills clean
 
-# build: the product binary, the only one the image carries.
+# build: the product binary, the only one the image carries. -buildvcs=auto
+# stamps the commit into `assets --version` even where GOFLAGS turns it off.
 build:
-	$(GO) build -o bin/assets ./cmd/assets
+	$(GO) build -buildvcs=auto -o bin/assets ./cmd/assets
 
 # lab: the product binary and the lab binary (bench, drills) next to it;
 # the lab runs bin/assets serve and sync as its child processes.
 lab: build
-	$(GO) build -o bin/assets-lab ./cmd/assets-lab
+	$(GO) build -buildvcs=auto -o bin/assets-lab ./cmd/assets-lab
 
 services:
 	@$(SERVICES) up
