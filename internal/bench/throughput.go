@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -65,7 +66,9 @@ func (r *runner) measureReindex(ctx context.Context) error {
 		before := r.cpuNow(ctx)
 		d, failed, err := r.rawBulk(ctx, f, chunks, raw)
 		rawCPU = append(rawCPU, r.cpuNow(ctx).sub(before))
-		if derr := r.idx.DeleteIndex(context.WithoutCancel(ctx), raw); derr != nil {
+		// The raw index is the bench's own, not a name the deployment makes
+		// (the index client refuses to delete those), so plain HTTP deletes it.
+		if _, derr := r.es.Do(context.WithoutCancel(ctx), http.MethodDelete, "/"+raw, nil); derr != nil {
 			r.log.Warn("bench: deleting the raw _bulk index", "err", derr)
 		}
 		if err != nil {
