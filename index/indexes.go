@@ -233,7 +233,7 @@ const (
 // default routing (by _id, spread evenly over the shards): every read is
 // scoped by a filter and fans out to all shards, and every aggregation the
 // client runs is exact on any number of shards (composite aggregations, or
-// terms aggregations that every shard answers in full; see doc.go), so no
+// terms aggregations that every shard answers in full; see docs/sizing.md), so no
 // read or write needs a routing value and an asset that moves to another
 // tenant can never leave a copy behind on its old shard.
 type IndexSettings struct {
@@ -301,4 +301,31 @@ func (c *Client) SettingsOf(ctx context.Context, name string) (IndexSettings, er
 		s = IndexSettings{Shards: shards, Replicas: replicas}
 	}
 	return s, nil
+}
+
+// ShardCounts returns how many documents in scope each shard of the index
+// behind the alias holds, shard 0 first: how evenly a tenant spreads, for
+// sizing (see docs/sizing.md) and for tests that need a scope to span
+// shards.
+func (c *Client) ShardCounts(ctx context.Context, s Scope) ([]int64, error) {
+	q, err := scopedQuery(s, nil)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := c.SettingsOf(ctx, c.alias)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, settings.Shards)
+	for i := range out {
+		var res struct {
+			Count int64 `json:"count"`
+		}
+		path := "/" + c.alias + "/_count?preference=_shards:" + strconv.Itoa(i)
+		if err := c.do(ctx, http.MethodPost, path, Query{"query": q}, &res); err != nil {
+			return nil, fmt.Errorf("counting shard %d of %s: %w", i, c.alias, err)
+		}
+		out[i] = res.Count
+	}
+	return out, nil
 }
