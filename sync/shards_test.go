@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/seed"
@@ -157,8 +159,9 @@ func allFilterValues(t *testing.T, f *fixture, field string, s index.Scope) map[
 }
 
 // On a 3-shard index (default routing: every tenant's documents spread
-// over all shards), group values with their counts, filter values and the
-// total of a search equal what PostgreSQL's GROUP BY and count say.
+// over all shards), group values with their counts and meta (sum, max,
+// union of labels), filter values and the total of a search equal what
+// PostgreSQL's GROUP BY and count say.
 func TestAggregationsExactOnThreeShards(t *testing.T) {
 	t.Parallel()
 	f := setupSharded(t, 3000, 3)
@@ -175,6 +178,7 @@ func TestAggregationsExactOnThreeShards(t *testing.T) {
 					sc.name, field, len(got), len(want), firstDiff(got, want))
 			}
 		}
+		checkRegistryMeta(t, f, sc)
 		for _, field := range []string{"registry", "labels", "image_tag"} {
 			gv := groupByOracle(t, f, field, sc)
 			got := allFilterValues(t, f, field, sc.scope)
@@ -319,4 +323,90 @@ func TestReindexAppliesIndexSettings(t *testing.T) {
 		t.Fatalf("the alias serves %+v (%v), want %+v", got, err, f.idx.Settings)
 	}
 	assertNoDrift(t, f)
+}
+
+// metaOracle is what PostgreSQL says of each registry in scope: the sum of
+// risk scores (nil when none has one), the latest last_seen_at and the
+// union of labels, sorted.
+type metaOracle struct {
+	risk     *int64
+	lastSeen time.Time
+	labels   []string
+}
+
+func registryMetaOracle(t *testing.T, f *fixture, sc oracleScope) map[string]*metaOracle {
+	t.Helper()
+	ctx := context.Background()
+	args := []any{sc.scope.TenantID, orNil(sc.scope.OrgID)}
+	want := map[string]*metaOracle{}
+	rows, err := f.pool.Query(ctx, `SELECT a.registry, sum(a.risk_score), max(a.last_seen_at) FROM assets a
+		WHERE `+sc.sql+` AND a.registry <> '' GROUP BY 1`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		m := &metaOracle{}
+		var reg string
+		if err := rows.Scan(&reg, &m.risk, &m.lastSeen); err != nil {
+			t.Fatal(err)
+		}
+		want[reg] = m
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	rows, err = f.pool.Query(ctx, `SELECT a.registry, l FROM assets a, unnest(a.labels) l
+		WHERE `+sc.sql+` AND a.registry <> '' GROUP BY 1, 2 ORDER BY 1, l COLLATE "C"`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var reg, l string
+		if err := rows.Scan(&reg, &l); err != nil {
+			t.Fatal(err)
+		}
+		want[reg].labels = append(want[reg].labels, l)
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	return want
+}
+
+// checkRegistryMeta compares the sum, max and union meta of every
+// registry with registryMetaOracle.
+func checkRegistryMeta(t *testing.T, f *fixture, sc oracleScope) {
+	t.Helper()
+	want := registryMetaOracle(t, f, sc)
+	withBoth := 0
+	for _, w := range want {
+		if w.risk != nil && len(w.labels) > 1 {
+			withBoth++
+		}
+	}
+	if withBoth == 0 {
+		t.Fatalf("%s: no registry has risk scores and labels; the meta check proves nothing", sc.name)
+	}
+	res, err := f.idx.GroupValues(context.Background(), index.GroupValuesRequest{Scope: sc.scope, Field: "registry",
+		Limit: 100, Meta: []string{index.MetaRiskScore, index.MetaLastSeenAt, index.MetaLabels},
+		Aggregate: map[string]string{index.MetaRiskScore: index.ModeSum, index.MetaLastSeenAt: index.ModeMax, index.MetaLabels: index.ModeSum}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Values) != len(want) || res.HasAfter {
+		t.Fatalf("%s: %d registries (more: %v), want %d", sc.name, len(res.Values), res.HasAfter, len(want))
+	}
+	for _, v := range res.Values {
+		w, m := want[v.Value], v.Meta
+		switch {
+		case w == nil:
+			t.Errorf("%s: registry %q not in PostgreSQL", sc.name, v.Value)
+		case (w.risk == nil) != (m.RiskScore == nil) || (w.risk != nil && *w.risk != *m.RiskScore):
+			t.Errorf("%s %s: risk score sum %v, want %v", sc.name, v.Value, m.RiskScore, w.risk)
+		case m.LastSeenAt == nil || m.LastSeenAt.UnixMilli() != w.lastSeen.UnixMilli():
+			t.Errorf("%s %s: last_seen_at max %v, want %v", sc.name, v.Value, m.LastSeenAt, w.lastSeen)
+		case !slices.Equal(m.Labels, w.labels) && !(len(m.Labels) == 0 && len(w.labels) == 0):
+			t.Errorf("%s %s: labels %q, want %q", sc.name, v.Value, m.Labels, w.labels)
+		}
+	}
 }
