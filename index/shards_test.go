@@ -93,6 +93,7 @@ func BenchmarkGroupValuesShards(b *testing.B) {
 			loadAssets(b, c, assets[i:min(i+5000, len(assets))])
 		}
 		clients = append(clients, c)
+		logShape(b, c, Scope{TenantID: ids.tenants[0]})
 	}
 	scope := Scope{TenantID: ids.tenants[0]}
 	reads := map[string]func(c *Client) error{
@@ -127,4 +128,13 @@ func BenchmarkGroupValuesShards(b *testing.B) {
 			}
 		})
 	}
+}
+
+// logShape logs how a scope spreads over the shards, for docs/sizing.md.
+func logShape(b *testing.B, c *Client, s Scope) {
+	counts, err := c.ShardCounts(context.Background(), s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d shard(s): the tenant's documents per shard %v", len(counts), counts)
 }
