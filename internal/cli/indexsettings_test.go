@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/testenv"
 )
 
 func TestIndexSettings(t *testing.T) {
@@ -37,5 +40,28 @@ func TestIndexSettings(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// Connect creates the initial index with ASSETS_INDEX_SHARDS and
+// ASSETS_INDEX_REPLICAS, and refuses a bad value as bad input.
+func TestConnectAppliesIndexSettings(t *testing.T) {
+	ctx := context.Background()
+	_, prefix := testenv.Elasticsearch(t)
+	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix, Logger: slog.Default()}
+	t.Setenv("ASSETS_INDEX_SHARDS", "0")
+	var ee *ExitError
+	if _, _, err := Connect(ctx, e); !errors.As(err, &ee) || ee.Code != ExitBadInput {
+		t.Fatalf("zero shards: err %v, want bad input", err)
+	}
+	t.Setenv("ASSETS_INDEX_SHARDS", "2")
+	pool, idx, err := Connect(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	want := index.IndexSettings{Shards: 2, Replicas: 0}
+	if got, err := idx.SettingsOf(ctx, idx.Alias()); err != nil || got != want {
+		t.Errorf("initial index %+v (%v), want %+v", got, err, want)
 	}
 }
