@@ -36,8 +36,9 @@ func indexBody() map[string]any {
 	return map[string]any{
 		"settings": map[string]any{
 			"index": map[string]any{
-				"number_of_shards":   1,
-				"number_of_replicas": 0,
+				// The defaults; Client.createBody puts the configured shape.
+				"number_of_shards":   IndexShardsDefault,
+				"number_of_replicas": IndexReplicasDefault,
 				// A delete's tombstone (with its external version) must outlive
 				// any write that can still arrive late, or that write would
 				// resurrect the document; a reindex can run for a while.

@@ -86,6 +86,10 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	if e.ElasticsearchURL == "" {
 		return nil, nil, BadInput(errors.New("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL"))
 	}
+	settings, err := IndexSettings(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	pool, err := OpenPostgres(ctx, e)
 	if err != nil {
 		return nil, nil, RedactError(err, e.DatabaseURL)
@@ -106,6 +110,7 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 		return nil, nil, RedactError(fmt.Errorf("creating Elasticsearch client: %w", err), e.ElasticsearchURL)
 	}
 	idx := index.New(es, e.IndexPrefix)
+	idx.Settings = settings
 	if err := idx.Healthy(ctx); err != nil {
 		pool.Close()
 		return nil, nil, &UnavailableError{Service: "Elasticsearch", URL: RedactURL(e.ElasticsearchURL),
