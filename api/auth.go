@@ -37,6 +37,7 @@ type access struct {
 	token   *store.Token
 	scope   store.Scope
 	version versionInfo
+	base    string // of the links: scheme and host, see publicBase
 }
 
 // authorize authenticates the request and resolves the scope of its path.
@@ -97,4 +98,9 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 // scopePath is the path prefix of a scope, e.g. /rest/orgs/<id>.
 func scopePath(sc store.Scope) string {
 	return "/rest/" + sc.Kind + "s/" + sc.ID
+}
+
+// scopeURL is scopePath as an absolute URL on the base of acc's links.
+func scopeURL(acc access) string {
+	return acc.base + scopePath(acc.scope)
 }
