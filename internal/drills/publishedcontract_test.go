@@ -1,6 +1,8 @@
 package drills
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,5 +54,63 @@ func TestScopeRoutesWantTheDocumentedStatus(t *testing.T) {
 		if r.want != 404 {
 			t.Errorf("object route %s expects %d, want 404", r, r.want)
 		}
+	}
+}
+
+// Each departure applies to a document of the contract's shape; one that
+// finds nothing to change is an error, so a renamed schema cannot silently
+// drop it.
+func TestWithDepartures(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in.json"), filepath.Join(dir, "out.json")
+	doc := `{"openapi":"3.0.3","components":{"responses":{},"schemas":{"GroupValueMeta":{"properties":{
+		"built_at":{"type":"string"},"last_seen_at":{"type":"string"},"risk_score":{"type":"integer"}}}}},
+		"paths":{"/t":{"get":{"operationId":"getAssetSearchResultsTenant","responses":{"200":{}}},
+		"post":{"operationId":"createAssetSearchTenant","responses":{"302":{}}}}}}`
+	if err := os.WriteFile(src, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := withDepartures(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Components struct {
+			Responses map[string]any
+			Schemas   struct {
+				GroupValueMeta struct {
+					Properties map[string]map[string]any
+				}
+			}
+		}
+		Paths map[string]map[string]struct {
+			Responses map[string]any
+		}
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range out.Components.Schemas.GroupValueMeta.Properties {
+		if p["nullable"] != true {
+			t.Errorf("%s is not nullable", name)
+		}
+	}
+	if out.Components.Responses["429"] == nil {
+		t.Error("no 429 response")
+	}
+	for method, want := range map[string][]string{"get": {"200", "400", "401", "429"}, "post": {"302", "401", "403", "429"}} {
+		got := slices.Sorted(maps.Keys(out.Paths["/t"][method].Responses))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s responses = %v, want %v", method, got, want)
+		}
+	}
+	if err := os.WriteFile(src, []byte(`{"openapi":"3.0.3","paths":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := withDepartures(src, dst); err == nil {
+		t.Error("departures applied to a document without their schemas")
 	}
 }
