@@ -35,6 +35,11 @@ type ImportSummary struct {
 	// it the file did not name, which the import deleted.
 	Mirror        string `json:"mirror,omitempty"`
 	MirrorDeleted int    `json:"mirror_deleted"`
+	// Projects and Targets count their lines, ProjectsRemoved the projects
+	// the remove lines deleted.
+	Projects        int `json:"projects,omitempty"`
+	Targets         int `json:"targets,omitempty"`
+	ProjectsRemoved int `json:"projects_removed,omitempty"`
 }
 
 // assetColumns are the staged and upserted asset columns, in COPY order
@@ -117,6 +122,7 @@ type copySource struct {
 	groups   []Record
 	orgs     []Record
 	removals removals
+	rel      relationships // projects and targets
 	row      []any
 	err      error
 	// seen rejects a second line of an id as it is read.
@@ -164,6 +170,8 @@ func (c *copySource) take(rec Record) error {
 	case rec.Remove != nil:
 		typ, id = rec.Remove.Type, rec.Remove.ID
 		c.sum.Removes++
+	case rec.Project != nil || rec.Target != nil:
+		typ, id, _ = c.rel.take(rec, c.sum)
 	case rec.Asset != nil:
 		row, err := assetRow(rec)
 		if err != nil {
@@ -186,7 +194,10 @@ func (c *copySource) take(rec Record) error {
 	if err := c.seen.add(typ, u, rec.Line); err != nil {
 		return &LineError{Line: rec.Line, Err: err}
 	}
-	if rec.Remove != nil {
+	switch {
+	case rec.Remove != nil && rec.Remove.Type == ResourceTypeProjects:
+		c.rel.removals.add(u, rec.Line)
+	case rec.Remove != nil:
 		c.removals.add(u, rec.Line)
 	}
 	return nil
@@ -290,6 +301,10 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, o importOptions, phas
 			return err
 		}
 	}
+	if err := cs.rel.merge(ctx, tx, cs.sum); err != nil {
+		return err
+	}
+	phase("projects and targets")
 	if err := deleteRemoved(ctx, tx, cs.removals, o.listMissing, cs.sum); err != nil {
 		return err
 	}
