@@ -61,6 +61,7 @@ type importOptions struct {
 	assets      int64
 	mirror      *MirrorScope
 	listMissing int
+	relBatch    int // see RelationshipBatch
 }
 
 // LogPhases makes Import log the duration of each phase at debug level to
@@ -77,7 +78,7 @@ func LogPhases(log *slog.Logger) ImportOption {
 // The first bad record, and the second line of an id, is returned as a
 // *LineError and nothing is written.
 func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...ImportOption) (ImportSummary, error) {
-	o := importOptions{listMissing: ListMissingDefault}
+	o := importOptions{listMissing: ListMissingDefault, relBatch: RelationshipBatchDefault}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -95,13 +96,23 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stops the prefetching goroutine when COPY ends early
-		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr}
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr, rel: relationships{batch: o.relBatch}}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
-			if cs.err != nil {
-				return cs.err
+		// COPY pauses whenever a batch of projects and targets is buffered,
+		// so they are staged in batches and memory stays bounded.
+		for {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
+				if cs.err != nil {
+					return cs.err
+				}
+				return fmt.Errorf("copying assets: %w", err)
 			}
-			return fmt.Errorf("copying assets: %w", err)
+			if !cs.rel.full() {
+				break
+			}
+			if err := cs.rel.flush(ctx, tx); err != nil {
+				return err
+			}
 		}
 		phase("copy")
 		return merge(ctx, tx, cs, o, phase)
@@ -146,6 +157,9 @@ func (c *copySource) Next() bool {
 		if rec.Asset != nil {
 			c.tr.staged()
 			return true
+		}
+		if c.rel.full() {
+			return false // Import stages the batch and copies on
 		}
 	}
 }

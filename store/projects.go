@@ -151,12 +151,31 @@ func (p *Project) row(line int) []any {
 		p.Issues.Low, bir}
 }
 
+// RelationshipBatchDefault is how many projects and targets an import
+// buffers before it stages them (pausing the asset COPY): a bound on its
+// memory whatever the size of the file.
+const RelationshipBatchDefault = 20_000
+
 // relationships are the projects, targets and project removals of an
-// import, kept as COPY rows until the assets are merged.
+// import, buffered as COPY rows and staged in batches.
 type relationships struct {
 	projects [][]any
 	targets  [][]any
 	removals removals // of projects
+	// staged counts the rows staged so far, per table.
+	staged map[string]int
+	batch  int
+}
+
+// RelationshipBatch makes Import stage projects and targets every n rows
+// (at least 1; RelationshipBatchDefault without it).
+func RelationshipBatch(n int) ImportOption {
+	return func(o *importOptions) { o.relBatch = max(n, 1) }
+}
+
+// full reports whether a batch is buffered.
+func (r *relationships) full() bool {
+	return len(r.projects)+len(r.targets) >= max(r.batch, 1)
 }
 
 // take keeps a project or target record, returning its type and id for
@@ -175,17 +194,47 @@ func (r *relationships) take(rec Record, sum *ImportSummary) (typ, id string, ok
 	return "", "", false
 }
 
-// merge upserts the targets, then the projects (whose targets they may
-// name), then deletes the removed projects. It runs after the assets are
-// merged, so a file may hold an asset and its projects.
+// flush stages the buffered rows, creating the staging tables on first use.
+func (r *relationships) flush(ctx context.Context, tx pgx.Tx) error {
+	if r.staged == nil {
+		r.staged = map[string]int{}
+	}
+	for _, b := range []struct {
+		table string
+		cols  []string
+		rows  *[][]any
+	}{{"targets", targetColumns, &r.targets}, {"projects", projectColumns, &r.projects}} {
+		if len(*b.rows) == 0 {
+			continue
+		}
+		if _, ok := r.staged[b.table]; !ok {
+			if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_`+b.table+` (line int NOT NULL, LIKE `+b.table+`) ON COMMIT DROP`); err != nil {
+				return fmt.Errorf("creating the %s staging table: %w", b.table, err)
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_" + b.table}, append([]string{"line"}, b.cols...), pgx.CopyFromRows(*b.rows)); err != nil {
+			return fmt.Errorf("copying %s: %w", b.table, err)
+		}
+		r.staged[b.table] += len(*b.rows)
+		*b.rows = (*b.rows)[:0]
+	}
+	return nil
+}
+
+// merge stages what is left, upserts the targets, then the projects (whose
+// targets they may name), then deletes the removed projects. It runs after
+// the assets are merged, so a file may hold an asset and its projects.
 func (r *relationships) merge(ctx context.Context, tx pgx.Tx, sum *ImportSummary) error {
-	if len(r.targets) > 0 {
-		if err := mergeTargets(ctx, tx, r.targets); err != nil {
+	if err := r.flush(ctx, tx); err != nil {
+		return err
+	}
+	if r.staged["targets"] > 0 {
+		if err := mergeTargets(ctx, tx); err != nil {
 			return err
 		}
 	}
-	if len(r.projects) > 0 {
-		if err := mergeProjects(ctx, tx, r.projects); err != nil {
+	if r.staged["projects"] > 0 {
+		if err := mergeProjects(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -199,17 +248,10 @@ func (r *relationships) merge(ctx context.Context, tx pgx.Tx, sum *ImportSummary
 	return nil
 }
 
-// stage copies rows into a new temporary table shaped like table, with a
-// line column first.
-func stage(ctx context.Context, tx pgx.Tx, table string, cols []string, rows [][]any) error {
-	staging := "import_" + table
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+staging+` (line int NOT NULL, LIKE `+table+`) ON COMMIT DROP`); err != nil {
-		return fmt.Errorf("creating the %s staging table: %w", table, err)
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{staging}, append([]string{"line"}, cols...), pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("copying %s: %w", table, err)
-	}
-	if _, err := tx.Exec(ctx, `ANALYZE `+staging); err != nil {
+// analyze updates the planner's statistics of a staging table before it is
+// checked and merged.
+func analyze(ctx context.Context, tx pgx.Tx, table string) error {
+	if _, err := tx.Exec(ctx, `ANALYZE import_`+table); err != nil {
 		return fmt.Errorf("analysing staged %s: %w", table, err)
 	}
 	return nil
@@ -254,8 +296,8 @@ func upsertStaged(ctx context.Context, tx pgx.Tx, table string, cols []string) e
 // org is one of the asset's orgs, their target is one of the asset's), and
 // upserts them in one statement: the statement trigger re-derives the
 // issue counts of every asset concerned, once.
-func mergeProjects(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	if err := stage(ctx, tx, "projects", projectColumns, rows); err != nil {
+func mergeProjects(ctx context.Context, tx pgx.Tx) error {
+	if err := analyze(ctx, tx, "projects"); err != nil {
 		return err
 	}
 	checks := []struct{ sql, what string }{

@@ -347,3 +347,35 @@ func TestDeletingAnAssetDeletesItsRelationships(t *testing.T) {
 		t.Errorf("%d projects and targets of the deleted asset left", n)
 	}
 }
+
+func TestRelationshipsStagedInBatches(t *testing.T) {
+	t.Parallel()
+	pool := testenvPostgres(t)
+	ctx := context.Background()
+	day := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	// Assets and projects interleaved, so COPY pauses between assets.
+	src := hierarchyNDJSON()
+	want := map[string]store.Project{}
+	for i := range 7 {
+		a := fmt.Sprintf("aaaaaaaa-0000-4000-8000-1000000000%02d", i)
+		src += assetNDJSON(a, tenantA, orgA1)
+		for j := range 3 {
+			p := store.Project{ID: projectID(i*10 + j), AssetID: a, OrgID: orgA1, TargetFile: "f", SnapshotCreatedAt: day.Add(time.Duration(j) * time.Hour),
+				Issues: store.IssueCounts{Low: int32(i + j)}}
+			want[p.ID] = p
+			src += ndjsonOf(t, store.Record{Project: &p})
+		}
+	}
+	sum, err := store.Import(ctx, pool, store.NewNDJSONReader(stringsReader(src)), store.RelationshipBatch(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Assets != 7 || sum.Projects != 21 || count(t, pool, `SELECT count(*) FROM projects`) != 21 {
+		t.Fatalf("summary %+v", sum)
+	}
+	for a, d := range oracle(want) {
+		if got, _ := assetNumbers(t, pool, a); !sameDerived(got, d) {
+			t.Errorf("asset %s: %+v, want %+v", a, got.issues, d.issues)
+		}
+	}
+}

@@ -74,8 +74,8 @@ func (t *Target) row(line int) []any {
 
 // mergeTargets stages and checks the targets (their asset exists, their
 // org is one of the asset's orgs) and upserts them.
-func mergeTargets(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	if err := stage(ctx, tx, "targets", targetColumns, rows); err != nil {
+func mergeTargets(ctx context.Context, tx pgx.Tx) error {
+	if err := analyze(ctx, tx, "targets"); err != nil {
 		return err
 	}
 	checks := []struct{ sql, what string }{
