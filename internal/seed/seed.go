@@ -25,6 +25,10 @@ type Options struct {
 	// Now anchors the timestamps (spread over the two years before it). Zero
 	// means a fixed date, so that the data set is reproducible.
 	Now time.Time
+	// NoRelationships leaves out the targets and projects each asset
+	// otherwise gets (1 to MaxTargetsPerAssetDefault targets, 0 to
+	// MaxProjectsPerAssetDefault projects), which follow their asset.
+	NoRelationships bool
 }
 
 // Upper bounds of Options: well above any data set the project uses (the
@@ -110,6 +114,7 @@ type Generator struct {
 	orgsByTenant map[string][]string
 	line         int
 	emitted      int
+	rel          *relationshipGen
 }
 
 // New returns a generator for opts.
@@ -124,6 +129,9 @@ func New(opts Options) (*Generator, error) {
 	g := &Generator{opts: opts, rng: rng, now: opts.Now, orgsByTenant: map[string][]string{}}
 	g.zipf = rand.NewZipf(rng, 1.3, 2, uint64(len(images)*len(namespaces)-1))
 	g.summary.Seed = opts.Seed
+	if !opts.NoRelationships {
+		g.rel = newRelationshipGen(opts.Seed, opts.Now)
+	}
 	g.hierarchy()
 	return g, nil
 }
@@ -184,6 +192,9 @@ func (g *Generator) Next() (store.Record, error) {
 	g.summary.Assets++
 	if len(g.summary.FirstAssets) < 5 {
 		g.summary.FirstAssets = append(g.summary.FirstAssets, a.ID)
+	}
+	if g.rel != nil {
+		g.pending = append(g.pending, g.rel.records(a)...)
 	}
 	return store.Record{Line: g.line, Asset: a}, nil
 }
