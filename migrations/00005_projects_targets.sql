@@ -47,7 +47,8 @@ CREATE INDEX projects_asset_id_idx ON projects (asset_id, snapshot_created_at, i
 -- line cannot overwrite the derived numbers.
 ALTER TABLE assets ADD COLUMN issues_derived boolean NOT NULL DEFAULT false;
 
--- The canonical rule: within one asset, projects are grouped by
+-- The canonical rule (also in derive_asset_issues, inlined there for
+-- speed): within one asset, projects are grouped by
 -- target_file; in each group the project with the latest
 -- snapshot_created_at is canonical, ties going to the greatest id. A project
 -- with an empty target_file is a group of its own (always canonical).
@@ -75,15 +76,19 @@ BEGIN
         risk_score = d.r, issues_derived = d.n > 0
     FROM (
         SELECT x.id,
-            coalesce(sum(p.issues_critical) FILTER (WHERE k.is_canonical), 0)::int AS c,
-            coalesce(sum(p.issues_high) FILTER (WHERE k.is_canonical), 0)::int AS h,
-            coalesce(sum(p.issues_medium) FILTER (WHERE k.is_canonical), 0)::int AS m,
-            coalesce(sum(p.issues_low) FILTER (WHERE k.is_canonical), 0)::int AS l,
-            max(p.risk_score) FILTER (WHERE k.is_canonical) AS r,
+            coalesce(sum(p.issues_critical) FILTER (WHERE p.is_canonical), 0)::int AS c,
+            coalesce(sum(p.issues_high) FILTER (WHERE p.is_canonical), 0)::int AS h,
+            coalesce(sum(p.issues_medium) FILTER (WHERE p.is_canonical), 0)::int AS m,
+            coalesce(sum(p.issues_low) FILTER (WHERE p.is_canonical), 0)::int AS l,
+            max(p.risk_score) FILTER (WHERE p.is_canonical) AS r,
             count(p.id) AS n
         FROM (SELECT DISTINCT unnest(asset_ids) AS id) x
-        LEFT JOIN projects_canonical(asset_ids) k ON k.asset_id = x.id
-        LEFT JOIN projects p ON p.id = k.id
+        LEFT JOIN (
+            SELECT p.*, row_number() OVER (
+                PARTITION BY p.asset_id, p.target_file, CASE WHEN p.target_file = '' THEN p.id END
+                ORDER BY p.snapshot_created_at DESC, p.id DESC) = 1 AS is_canonical
+            FROM projects p WHERE p.asset_id = ANY (asset_ids)
+        ) p ON p.asset_id = x.id
         GROUP BY x.id
     ) d
     WHERE a.id = d.id
@@ -129,25 +134,19 @@ CREATE TRIGGER projects_derive_delete AFTER DELETE ON projects
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION projects_derive_old();
 
 -- The version bump also guards the derived numbers: an update that is not
--- the derivation keeps them, and one that changed nothing else (an asset
--- line re-imported with its original numbers) is skipped, so it bumps
--- nothing.
+-- the derivation keeps them. (The import's upsert already leaves them
+-- alone, so that an identical asset line bumps nothing; this catches any
+-- other writer.)
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION assets_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.issues_derived AND current_setting('assets.deriving_issues', true) IS DISTINCT FROM 'on'
-       AND (NEW.issues_critical, NEW.issues_high, NEW.issues_medium, NEW.issues_low, NEW.risk_score, NEW.issues_derived)
-           IS DISTINCT FROM (OLD.issues_critical, OLD.issues_high, OLD.issues_medium, OLD.issues_low, OLD.risk_score, OLD.issues_derived) THEN
+    IF OLD.issues_derived AND current_setting('assets.deriving_issues', true) IS DISTINCT FROM 'on' THEN
         NEW.issues_critical := OLD.issues_critical;
         NEW.issues_high := OLD.issues_high;
         NEW.issues_medium := OLD.issues_medium;
         NEW.issues_low := OLD.issues_low;
         NEW.risk_score := OLD.risk_score;
         NEW.issues_derived := true;
-        -- name is generated, so not yet computed in NEW.
-        IF to_jsonb(NEW) - 'name' = to_jsonb(OLD) - 'name' THEN
-            RETURN NULL;
-        END IF;
     END IF;
     NEW.version := OLD.version + 1;
     RETURN NEW;

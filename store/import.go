@@ -432,9 +432,14 @@ func upsertAssets(ctx context.Context, tx pgx.Tx) (int64, error) {
 		if i > 0 {
 			sets, cmpOld, cmpNew = sets+", ", cmpOld+", ", cmpNew+", "
 		}
-		sets += c + " = EXCLUDED." + c
+		v := "EXCLUDED." + c
+		if derivedColumns[c] {
+			// Derived from the asset's projects: the line's value is ignored.
+			v = "CASE WHEN assets.issues_derived THEN assets." + c + " ELSE EXCLUDED." + c + " END"
+		}
+		sets += c + " = " + v
 		cmpOld += "assets." + c
-		cmpNew += "EXCLUDED." + c
+		cmpNew += v
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO assets (`+cols+`) SELECT `+cols+` FROM import_assets
 		ON CONFLICT (id) DO UPDATE SET `+sets+`

@@ -122,6 +122,11 @@ func (p *Project) attributesOf() projectAttributes {
 		Issues: p.Issues, BaseImageRemediation: p.BaseImageRemediation}
 }
 
+// derivedColumns are the asset columns derived from its projects while it
+// has any (see Project).
+var derivedColumns = map[string]bool{"risk_score": true, "issues_critical": true, "issues_high": true,
+	"issues_medium": true, "issues_low": true}
+
 // projectColumns are the staged and upserted project columns, in COPY order
 // (staging adds line first).
 var projectColumns = []string{"id", "asset_id", "org_id", "target_id", "target_file", "target_origin", "target_ref",
