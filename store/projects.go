@@ -277,6 +277,20 @@ func firstBad(ctx context.Context, tx pgx.Tx, sql, what string) error {
 	return &LineError{Line: line, Err: fmt.Errorf(what, ref)}
 }
 
+// stagedCheck is a query selecting the line and the offending id of the
+// staged rows that break a rule, and the error it makes (with the id).
+type stagedCheck struct{ sql, what string }
+
+// firstBadOf runs checks in order, returning the first failure.
+func firstBadOf(ctx context.Context, tx pgx.Tx, checks []stagedCheck) error {
+	for _, c := range checks {
+		if err := firstBad(ctx, tx, c.sql, c.what); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // upsertStaged merges a staging table into its table by id, leaving
 // unchanged rows alone.
 func upsertStaged(ctx context.Context, tx pgx.Tx, table string, cols []string) error {
@@ -305,7 +319,7 @@ func mergeProjects(ctx context.Context, tx pgx.Tx) error {
 	if err := analyze(ctx, tx, "projects"); err != nil {
 		return err
 	}
-	checks := []struct{ sql, what string }{
+	checks := []stagedCheck{
 		{`SELECT i.line, i.asset_id::text FROM import_projects i
 			WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = i.asset_id)`, "asset %s does not exist"},
 		{`SELECT i.line, i.org_id::text FROM import_projects i
@@ -315,10 +329,8 @@ func mergeProjects(ctx context.Context, tx pgx.Tx) error {
 			AND NOT EXISTS (SELECT 1 FROM targets t WHERE t.id = i.target_id AND t.asset_id = i.asset_id)`,
 			"target %s is not a target of the asset"},
 	}
-	for _, c := range checks {
-		if err := firstBad(ctx, tx, c.sql, c.what); err != nil {
-			return err
-		}
+	if err := firstBadOf(ctx, tx, checks); err != nil {
+		return err
 	}
 	return upsertStaged(ctx, tx, "projects", projectColumns)
 }

@@ -78,17 +78,15 @@ func mergeTargets(ctx context.Context, tx pgx.Tx) error {
 	if err := analyze(ctx, tx, "targets"); err != nil {
 		return err
 	}
-	checks := []struct{ sql, what string }{
+	checks := []stagedCheck{
 		{`SELECT i.line, i.asset_id::text FROM import_targets i
 			WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = i.asset_id)`, "asset %s does not exist"},
 		{`SELECT i.line, i.org_id::text FROM import_targets i
 			WHERE NOT EXISTS (SELECT 1 FROM asset_orgs ao WHERE ao.asset_id = i.asset_id AND ao.org_id = i.org_id)`,
 			"org %s is not one of the asset's orgs"},
 	}
-	for _, c := range checks {
-		if err := firstBad(ctx, tx, c.sql, c.what); err != nil {
-			return err
-		}
+	if err := firstBadOf(ctx, tx, checks); err != nil {
+		return err
 	}
 	return upsertStaged(ctx, tx, "targets", targetColumns)
 }

@@ -5,8 +5,6 @@ import (
 	"math/rand"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/openinventory/assets/store"
 )
 
@@ -39,15 +37,7 @@ func newRelationshipGen(seed int64, now time.Time) *relationshipGen {
 	return &relationshipGen{rng: rand.New(rand.NewSource(seed ^ relationshipSeedSalt)), now: now}
 }
 
-func (g *relationshipGen) uuid() string {
-	var b [16]byte
-	for i := range b {
-		b[i] = byte(g.rng.Intn(256))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return uuid.UUID(b).String()
-}
+func (g *relationshipGen) uuid() string { return randomUUID(g.rng) }
 
 // records returns a's targets and then its projects: a few target files,
 // several snapshots of some of them, so each asset has canonical and

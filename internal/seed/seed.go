@@ -136,10 +136,13 @@ func New(opts Options) (*Generator, error) {
 	return g, nil
 }
 
-func (g *Generator) uuid() string {
+func (g *Generator) uuid() string { return randomUUID(g.rng) }
+
+// randomUUID is a version 4 UUID drawn from rng, so it is reproducible.
+func randomUUID(rng *rand.Rand) string {
 	var b [16]byte
 	for i := range b {
-		b[i] = byte(g.rng.Intn(256))
+		b[i] = byte(rng.Intn(256))
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
