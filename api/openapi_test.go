@@ -199,8 +199,8 @@ func TestOpenAPIDescription(t *testing.T) {
 			}
 		}
 	}
-	if ops != 30 {
-		t.Errorf("%d operations, want 30", ops)
+	if ops != 36 {
+		t.Errorf("%d operations, want 36", ops)
 	}
 }
 

@@ -171,6 +171,12 @@ func (s *Server) routes() (*fuego.Server, error) {
 			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(index.MetaFields(), ", "),
 				openapi3.NewStringSchema().WithPattern(listPattern(index.MetaFields(), false, true))),
 		}, aggregates...)...)
+		fuego.Get(f, base+"/{asset_id}/relationships/projects", s.listAssetProjects, append([]fuego.RouteOption{in, perm("read"),
+			option.OperationID("listAssetProjects" + sc.label), uuidPath("asset_id", "The id of the asset"),
+			option.Summary("List the projects behind an asset"), paging}, projectParams()...)...)
+		fuego.Get(f, base+"/{asset_id}/relationships/targets", s.listAssetTargets, in, perm("read"),
+			option.OperationID("listAssetTargets"+sc.label), uuidPath("asset_id", "The id of the asset"),
+			option.Summary("List the targets behind an asset"), paging)
 		fuego.Get(f, base+"/filters", s.listFilterFields, in, perm("read"), option.OperationID("getFilterFields"+sc.label),
 			option.Summary("List the fields filters can use"), assetTypes, paging)
 		fuego.Get(f, base+"/filters/{filter_id}/values", s.filterValues, in, perm("read"), option.OperationID("getFilterValues"+sc.label),

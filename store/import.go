@@ -35,6 +35,11 @@ type ImportSummary struct {
 	// it the file did not name, which the import deleted.
 	Mirror        string `json:"mirror,omitempty"`
 	MirrorDeleted int    `json:"mirror_deleted"`
+	// Projects and Targets count their lines, ProjectsRemoved the projects
+	// the remove lines deleted.
+	Projects        int `json:"projects,omitempty"`
+	Targets         int `json:"targets,omitempty"`
+	ProjectsRemoved int `json:"projects_removed,omitempty"`
 }
 
 // assetColumns are the staged and upserted asset columns, in COPY order
@@ -56,6 +61,7 @@ type importOptions struct {
 	assets      int64
 	mirror      *MirrorScope
 	listMissing int
+	relBatch    int // see RelationshipBatch
 }
 
 // LogPhases makes Import log the duration of each phase at debug level to
@@ -72,7 +78,7 @@ func LogPhases(log *slog.Logger) ImportOption {
 // The first bad record, and the second line of an id, is returned as a
 // *LineError and nothing is written.
 func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...ImportOption) (ImportSummary, error) {
-	o := importOptions{listMissing: ListMissingDefault}
+	o := importOptions{listMissing: ListMissingDefault, relBatch: RelationshipBatchDefault}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -90,13 +96,23 @@ func Import(ctx context.Context, pool *pgxpool.Pool, src RecordSource, opts ...I
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel() // stops the prefetching goroutine when COPY ends early
-		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr}
+		cs := &copySource{src: prefetch(pctx, src), sum: &sum, seen: seenIDs{}, tr: tr, rel: relationships{batch: o.relBatch}}
 		cols := append(append([]string{"line"}, assetColumns...), "org_ids")
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
-			if cs.err != nil {
-				return cs.err
+		// COPY pauses whenever a batch of projects and targets is buffered,
+		// so they are staged in batches and memory stays bounded.
+		for {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_assets"}, cols, cs); err != nil {
+				if cs.err != nil {
+					return cs.err
+				}
+				return fmt.Errorf("copying assets: %w", err)
 			}
-			return fmt.Errorf("copying assets: %w", err)
+			if !cs.rel.full() {
+				break
+			}
+			if err := cs.rel.flush(ctx, tx); err != nil {
+				return err
+			}
 		}
 		phase("copy")
 		return merge(ctx, tx, cs, o, phase)
@@ -117,6 +133,7 @@ type copySource struct {
 	groups   []Record
 	orgs     []Record
 	removals removals
+	rel      relationships // projects and targets
 	row      []any
 	err      error
 	// seen rejects a second line of an id as it is read.
@@ -141,6 +158,9 @@ func (c *copySource) Next() bool {
 			c.tr.staged()
 			return true
 		}
+		if c.rel.full() {
+			return false // Import stages the batch and copies on
+		}
 	}
 }
 
@@ -164,6 +184,8 @@ func (c *copySource) take(rec Record) error {
 	case rec.Remove != nil:
 		typ, id = rec.Remove.Type, rec.Remove.ID
 		c.sum.Removes++
+	case rec.Project != nil || rec.Target != nil:
+		typ, id, _ = c.rel.take(rec, c.sum)
 	case rec.Asset != nil:
 		row, err := assetRow(rec)
 		if err != nil {
@@ -186,7 +208,10 @@ func (c *copySource) take(rec Record) error {
 	if err := c.seen.add(typ, u, rec.Line); err != nil {
 		return &LineError{Line: rec.Line, Err: err}
 	}
-	if rec.Remove != nil {
+	switch {
+	case rec.Remove != nil && rec.Remove.Type == ResourceTypeProjects:
+		c.rel.removals.add(u, rec.Line)
+	case rec.Remove != nil:
 		c.removals.add(u, rec.Line)
 	}
 	return nil
@@ -290,6 +315,10 @@ func merge(ctx context.Context, tx pgx.Tx, cs *copySource, o importOptions, phas
 			return err
 		}
 	}
+	if err := cs.rel.merge(ctx, tx, cs.sum); err != nil {
+		return err
+	}
+	phase("projects and targets")
 	if err := deleteRemoved(ctx, tx, cs.removals, o.listMissing, cs.sum); err != nil {
 		return err
 	}
@@ -403,9 +432,14 @@ func upsertAssets(ctx context.Context, tx pgx.Tx) (int64, error) {
 		if i > 0 {
 			sets, cmpOld, cmpNew = sets+", ", cmpOld+", ", cmpNew+", "
 		}
-		sets += c + " = EXCLUDED." + c
+		v := "EXCLUDED." + c
+		if derivedColumns[c] {
+			// Derived from the asset's projects: the line's value is ignored.
+			v = "CASE WHEN assets.issues_derived THEN assets." + c + " ELSE EXCLUDED." + c + " END"
+		}
+		sets += c + " = " + v
 		cmpOld += "assets." + c
-		cmpNew += "EXCLUDED." + c
+		cmpNew += v
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO assets (`+cols+`) SELECT `+cols+` FROM import_assets
 		ON CONFLICT (id) DO UPDATE SET `+sets+`

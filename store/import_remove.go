@@ -42,8 +42,8 @@ func parseOperation(l importLine) (Record, error) {
 	if l.Type != "" || l.ID != "" || len(l.Attributes) > 0 {
 		return Record{}, errors.New(`a "remove" line holds only "op" and "ref"`)
 	}
-	if l.Ref.Type != AssetTypeContainerImage {
-		return Record{}, fmt.Errorf("ref.type %q cannot be removed (only %s)", l.Ref.Type, AssetTypeContainerImage)
+	if l.Ref.Type != AssetTypeContainerImage && l.Ref.Type != ResourceTypeProjects {
+		return Record{}, fmt.Errorf("ref.type %q cannot be removed (only %s or %s)", l.Ref.Type, AssetTypeContainerImage, ResourceTypeProjects)
 	}
 	if err := checkUUID("ref.id", l.Ref.ID); err != nil {
 		return Record{}, err

@@ -40,6 +40,9 @@ type Record struct {
 	Org    *Org
 	Asset  *Asset
 	Remove *Removal
+	// Project and Target are the relationships behind an asset.
+	Project *Project
+	Target  *Target
 }
 
 // LineError is a problem with one line of an import.
@@ -206,10 +209,22 @@ func parseLine(b []byte) (Record, error) {
 			return Record{}, err
 		}
 		return Record{Asset: a}, nil
+	case ResourceTypeProjects:
+		p, err := parseProject(l.ID, l.Attributes)
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{Project: p}, nil
+	case ResourceTypeTargets:
+		t, err := parseTarget(l.ID, l.Attributes)
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{Target: t}, nil
 	case "":
 		return Record{}, errors.New(`missing "type"`)
 	default:
-		return Record{}, fmt.Errorf("unknown type %q (want tenants, groups, orgs or container_images)", l.Type)
+		return Record{}, fmt.Errorf("unknown type %q (want tenants, groups, orgs, container_images, projects or targets)", l.Type)
 	}
 }
 
@@ -261,6 +276,10 @@ func WriteNDJSON(w io.Writer, rec Record) error {
 		l.Type, l.ID, l.Attributes = "orgs", rec.Org.ID, map[string]string{"name": rec.Org.Name, "group_id": rec.Org.GroupID}
 	case rec.Remove != nil:
 		return writeRemoval(w, rec.Remove)
+	case rec.Project != nil:
+		l.Type, l.ID, l.Attributes = ResourceTypeProjects, rec.Project.ID, rec.Project.attributesOf()
+	case rec.Target != nil:
+		l.Type, l.ID, l.Attributes = ResourceTypeTargets, rec.Target.ID, rec.Target.attributesOf()
 	case rec.Asset != nil:
 		at := AttributesOf(rec.Asset)
 		at.Name, at.TotalImageTags = "", nil // computed by the server

@@ -25,6 +25,10 @@ type Options struct {
 	// Now anchors the timestamps (spread over the two years before it). Zero
 	// means a fixed date, so that the data set is reproducible.
 	Now time.Time
+	// NoRelationships leaves out the targets and projects each asset
+	// otherwise gets (1 to MaxTargetsPerAssetDefault targets, 0 to
+	// MaxProjectsPerAssetDefault projects), which follow their asset.
+	NoRelationships bool
 }
 
 // Upper bounds of Options: well above any data set the project uses (the
@@ -110,6 +114,7 @@ type Generator struct {
 	orgsByTenant map[string][]string
 	line         int
 	emitted      int
+	rel          *relationshipGen
 }
 
 // New returns a generator for opts.
@@ -124,14 +129,20 @@ func New(opts Options) (*Generator, error) {
 	g := &Generator{opts: opts, rng: rng, now: opts.Now, orgsByTenant: map[string][]string{}}
 	g.zipf = rand.NewZipf(rng, 1.3, 2, uint64(len(images)*len(namespaces)-1))
 	g.summary.Seed = opts.Seed
+	if !opts.NoRelationships {
+		g.rel = newRelationshipGen(opts.Seed, opts.Now)
+	}
 	g.hierarchy()
 	return g, nil
 }
 
-func (g *Generator) uuid() string {
+func (g *Generator) uuid() string { return randomUUID(g.rng) }
+
+// randomUUID is a version 4 UUID drawn from rng, so it is reproducible.
+func randomUUID(rng *rand.Rand) string {
 	var b [16]byte
 	for i := range b {
-		b[i] = byte(g.rng.Intn(256))
+		b[i] = byte(rng.Intn(256))
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -184,6 +195,9 @@ func (g *Generator) Next() (store.Record, error) {
 	g.summary.Assets++
 	if len(g.summary.FirstAssets) < 5 {
 		g.summary.FirstAssets = append(g.summary.FirstAssets, a.ID)
+	}
+	if g.rel != nil {
+		g.pending = append(g.pending, g.rel.records(a)...)
 	}
 	return store.Record{Line: g.line, Asset: a}, nil
 }

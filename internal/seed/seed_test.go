@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,17 +53,90 @@ func TestSeedIsReproducible(t *testing.T) {
 	r := store.NewNDJSONReader(bytes.NewReader(a))
 	n := 0
 	for {
-		_, err := r.Next()
+		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			t.Fatalf("generated data does not parse: %v", err)
 		}
-		n++
+		if rec.Project == nil && rec.Target == nil {
+			n++
+		}
 	}
 	if n != 500+3+6+12 {
-		t.Errorf("parsed %d records", n)
+		t.Errorf("parsed %d records besides projects and targets", n)
+	}
+}
+
+func TestSeedRelationships(t *testing.T) {
+	opts := Options{Assets: 2000, Tenants: 2, Groups: 4, Orgs: 12, Seed: 5}
+	g, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asset *store.Asset
+	projects, targets := map[string]int{}, map[string]int{}
+	files := map[string]map[string]int{} // per asset, projects per target file
+	emptyFile := 0
+	var assetLines []string
+	for {
+		rec, err := g.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		switch {
+		case rec.Asset != nil:
+			asset = rec.Asset
+			var b bytes.Buffer
+			_ = store.WriteNDJSON(&b, rec)
+			assetLines = append(assetLines, b.String())
+		case rec.Target != nil:
+			if rec.Target.AssetID != asset.ID || !slices.Contains(asset.OrgIDs, rec.Target.OrgID) {
+				t.Fatalf("target %+v does not follow its asset %s", rec.Target, asset.ID)
+			}
+			targets[asset.ID]++
+		case rec.Project != nil:
+			p := rec.Project
+			if p.AssetID != asset.ID || !slices.Contains(asset.OrgIDs, p.OrgID) || p.TargetID == "" {
+				t.Fatalf("project %+v does not follow its asset %s", p, asset.ID)
+			}
+			projects[asset.ID]++
+			if files[asset.ID] == nil {
+				files[asset.ID] = map[string]int{}
+			}
+			files[asset.ID][p.TargetFile]++
+			if p.TargetFile == "" {
+				emptyFile++
+			}
+		}
+	}
+	superseded := 0
+	for _, fs := range files {
+		for f, n := range fs {
+			if f != "" && n > 1 {
+				superseded++
+			}
+		}
+	}
+	total := 0
+	for _, n := range projects {
+		total += n
+		if n > MaxProjectsPerAssetDefault {
+			t.Errorf("an asset has %d projects", n)
+		}
+	}
+	if len(targets) != opts.Assets || len(projects) == opts.Assets || total < opts.Assets || emptyFile == 0 || superseded == 0 {
+		t.Errorf("%d assets with targets, %d with projects, %d projects, %d without target file, %d files with several snapshots",
+			len(targets), len(projects), total, emptyFile, superseded)
+	}
+	// Relationships draw from their own source: the assets are those of
+	// the seed without them.
+	opts.NoRelationships = true
+	plain, _ := generate(t, opts)
+	if got := strings.Count(string(plain), `"type":"container_images"`); got != len(assetLines) ||
+		!strings.Contains(string(plain), assetLines[len(assetLines)-1]) {
+		t.Error("relationships changed the assets of the seed")
 	}
 }
 
