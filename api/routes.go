@@ -170,6 +170,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 				openapi3.NewStringSchema().WithPattern(listPattern(index.GroupSortFields, true, false))),
 			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(index.MetaFields(), ", "),
 				openapi3.NewStringSchema().WithPattern(listPattern(index.MetaFields(), false, true))),
+			disjunctiveParam(),
 		}, aggregates...)...)
 		fuego.Get(f, base+"/filters", s.listFilterFields, in, perm("read"), option.OperationID("getFilterFields"+sc.label),
 			option.Summary("List the fields filters can use"), assetTypes, paging)
