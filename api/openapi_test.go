@@ -155,7 +155,7 @@ func TestOpenAPIDescription(t *testing.T) {
 			}
 			params := map[string]*openapi3.Schema{}
 			for _, p := range op.Parameters {
-				if p.Value.In == openapi3.ParameterInHeader {
+				if p.Value.In == openapi3.ParameterInHeader && p.Value.Extensions[extensionMark] != true {
 					t.Errorf("%s declares the header %s", name, p.Value.Name)
 				}
 				params[p.Value.Name] = p.Value.Schema.Value
@@ -193,6 +193,9 @@ func TestOpenAPIDescription(t *testing.T) {
 			want := success[kind]
 			if want == "" {
 				want = "200"
+			}
+			if r := op.Responses.Value("202"); r != nil && r.Value.Description != nil && strings.HasPrefix(*r.Value.Description, "Extension:") {
+				codes = slices.DeleteFunc(codes, func(c string) bool { return c == "202" })
 			}
 			if !slices.Equal(codes, []string{want}) {
 				t.Errorf("%s: success responses %v, want %s", name, codes, want)

@@ -180,6 +180,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 			query("keys_only", "Object fields (tags, image_labels): list the keys. Not together with key.", openapi3.NewBoolSchema()),
 			query("key", "Object fields (tags, image_labels) only: list the values of this key", openapi3.NewStringSchema()), paging)
 	}
+	documentSearchableWait(doc)
 	f.Engine.RegisterOpenAPIRoutes(f)
 	// In place of f.OutputOpenAPISpec, which validates the document without
 	// knowing the 3.1 keywords it uses (and only logs what it finds).

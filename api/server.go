@@ -65,6 +65,9 @@ type Config struct {
 	// FilterValuesMaxPages bounds the aggregation pages one filter values
 	// request reads (default index.FilterValuesMaxPagesDefault).
 	FilterValuesMaxPages int
+	// SearchableWaitMax bounds the wait a PATCH may ask for with
+	// Prefer: wait-for=searchable, wait=N (default SearchableWaitMaxDefault).
+	SearchableWaitMax time.Duration
 
 	// RateLimit is the sustained requests per second of one token, and of
 	// one client address for requests without a valid token; 0 disables
@@ -134,6 +137,9 @@ func New(cfg Config) (*Server, error) {
 	cfg.FilterCostMax = positiveOr(cfg.FilterCostMax, rsql.CostMaxDefault)
 	cfg.GroupValuesMaxBuckets = positiveOr(cfg.GroupValuesMaxBuckets, index.GroupValuesMaxBucketsDefault)
 	cfg.FilterValuesMaxPages = positiveOr(cfg.FilterValuesMaxPages, index.FilterValuesMaxPagesDefault)
+	if cfg.SearchableWaitMax <= 0 {
+		cfg.SearchableWaitMax = SearchableWaitMaxDefault
+	}
 	if cfg.SyncStats == nil {
 		pool := cfg.Pool
 		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }

@@ -31,6 +31,7 @@ type serveOptions struct {
 	filterCostMax     int
 	groupValuesMax    int
 	filterValuesPages int
+	searchableWaitMax time.Duration
 	searches          searchFlags
 }
 
@@ -46,6 +47,7 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
 	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
 	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
+	{"searchable-wait-max", "ASSETS_SEARCHABLE_WAIT_MAX"},
 	{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN"},
 	{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT"},
 }
@@ -73,6 +75,9 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
 				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
+			if o.searchableWaitMax <= 0 {
+				return cli.BadInput(fmt.Errorf("--searchable-wait-max must be positive"))
+			}
 			if o.filterCostMax <= 0 || o.groupValuesMax <= 0 || o.filterValuesPages <= 0 {
 				return cli.BadInput(fmt.Errorf("--filter-cost-max, --group-values-max-buckets and --filter-values-max-pages must be positive"))
 			}
@@ -92,6 +97,7 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "take the client address from the last X-Forwarded-For entry; only behind a proxy that sets it ($ASSETS_TRUST_FORWARDED_FOR)")
 	f.IntVar(&o.filterCostMax, "filter-cost-max", rsql.CostMaxDefault, "the most a filter may cost (wildcards, q terms, =in= values); costlier is a 400 ($ASSETS_FILTER_COST_MAX)")
 	f.IntVar(&o.groupValuesMax, "group-values-max-buckets", index.GroupValuesMaxBucketsDefault, "distinct values one group values request may collect; more is a 400 ($ASSETS_GROUP_VALUES_MAX_BUCKETS)")
+	f.DurationVar(&o.searchableWaitMax, "searchable-wait-max", api.SearchableWaitMaxDefault, "the longest a PATCH with Prefer: wait-for=searchable may wait ($ASSETS_SEARCHABLE_WAIT_MAX)")
 	f.IntVar(&o.filterValuesPages, "filter-values-max-pages", index.FilterValuesMaxPagesDefault, "aggregation pages one filter values request may read; more is a 400 ($ASSETS_FILTER_VALUES_MAX_PAGES)")
 	return cmd
 }
@@ -124,6 +130,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
 		NoMetricsRoute: o.metricsAddr != "",
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
+		SearchableWaitMax: o.searchableWaitMax,
 	}
 	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
 		return err
