@@ -149,6 +149,8 @@ func (s *Server) routes() (*fuego.Server, error) {
 			option.Summary("Update up to 100 assets, all or nothing"), option.DefaultStatusCode(http.StatusNoContent),
 			jsonBody(doc, "AssetBulkPatchRequest", "The assets to update", true),
 			noContent(http.StatusNoContent, "Assets updated"))...)
+		fuego.Get(f, base+"/export", withFilterBudget(s, s.exportAssets), in, perm("read"), option.OperationID("exportAssets"+sc.label),
+			option.Summary("Export every matching asset as NDJSON or CSV (extension)"), filter, sort, sparse, exportOptions())
 		fuego.Get(f, base+"/{asset_id}", s.getAsset, in, perm("read"), option.OperationID("getAsset"+sc.label),
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Get one asset"), sparse)
 		fuego.Patch(f, base+"/{asset_id}", s.updateAsset, append(body, in, perm("edit"), option.OperationID("updateAsset"+sc.label),

@@ -68,6 +68,13 @@ type Config struct {
 	// SearchableWaitMax bounds the wait a PATCH may ask for with
 	// Prefer: wait-for=searchable, wait=N (default SearchableWaitMaxDefault).
 	SearchableWaitMax time.Duration
+	// ExportPageSize is the assets an export reads per page (default
+	// index.ExportPageSizeDefault); ExportTimeout bounds one export
+	// (default ExportTimeoutDefault); ExportMaxConcurrent bounds the
+	// exports streamed at once (default ExportMaxConcurrentDefault).
+	ExportPageSize      int
+	ExportTimeout       time.Duration
+	ExportMaxConcurrent int
 
 	// RateLimit is the sustained requests per second of one token, and of
 	// one client address for requests without a valid token; 0 disables
@@ -99,6 +106,10 @@ type Server struct {
 	fuego    *fuego.Server
 	limits   *limiter // nil when rate limiting is off
 	handler  http.Handler
+	exports  chan struct{} // a slot per export streaming now
+	// afterExportPage, when set (by tests), sees each export page before
+	// it is sent.
+	afterExportPage func(index.ExportPage)
 }
 
 // New builds a Server and its routes.
@@ -140,6 +151,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SearchableWaitMax <= 0 {
 		cfg.SearchableWaitMax = SearchableWaitMaxDefault
 	}
+	cfg.ExportPageSize = positiveOr(cfg.ExportPageSize, index.ExportPageSizeDefault)
+	cfg.ExportMaxConcurrent = positiveOr(cfg.ExportMaxConcurrent, ExportMaxConcurrentDefault)
+	if cfg.ExportTimeout <= 0 {
+		cfg.ExportTimeout = ExportTimeoutDefault
+	}
 	if cfg.SyncStats == nil {
 		pool := cfg.Pool
 		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }
@@ -163,7 +179,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
+	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors,
+		exports: make(chan struct{}, cfg.ExportMaxConcurrent)}
 	if cfg.RateLimit > 0 {
 		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustForwardedFor); err != nil {
 			return nil, err
