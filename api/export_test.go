@@ -185,3 +185,39 @@ func TestExportAllocationsPerPage(t *testing.T) {
 		t.Errorf("allocations per page grow with the total: %.0f -> %.0f allocations, %.0f -> %.0f bytes", smallM, largeM, smallB, largeB)
 	}
 }
+
+// TestExportMaxConcurrent: while one export streams on a server that
+// streams one at a time, another is a 429 with Retry-After.
+func TestExportMaxConcurrent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, manyAssets(30))
+	entered, release := make(chan struct{}), make(chan struct{})
+	s, err := New(Config{Pool: e.pool, Index: e.index, Registerer: prometheus.NewRegistry(), ExportPageSize: 10, ExportMaxConcurrent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := true
+	s.afterExportPage = func(index.ExportPage) {
+		if first {
+			first = false
+			close(entered)
+			<-release
+		}
+	}
+	ee := *e
+	ee.srv = httptest.NewServer(s.Handler())
+	t.Cleanup(ee.srv.Close)
+	done := make(chan response)
+	go func() { done <- ee.do(req{path: tenantPath(tenantA) + "/export" + v, token: "tenantA.read"}) }()
+	<-entered
+	res := ee.do(req{path: tenantPath(tenantA) + "/export" + v, token: "tenantA.read"})
+	close(release)
+	res.wantError(t, http.StatusTooManyRequests, "", "")
+	if res.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	if got := ndjsonLines(t, (<-done).raw); len(got) != 30 {
+		t.Errorf("the first export has %d lines", len(got))
+	}
+	ee.do(req{path: tenantPath(tenantA) + "/export" + v, token: "tenantA.read"}).must(t, http.StatusOK)
+}
