@@ -136,6 +136,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"stored search", r.measureStoredSearch},
 		{"group values", r.measureGroupValues},
 		{"filter values", r.measureFilterValues},
+		{"export", r.measureExport},
 		{"bulk PATCH", r.measureBulkPatch},
 		{"sync lag", r.measureSyncLag},
 		{"removing the benchmark's labels", r.cleanLabels},
