@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -220,4 +221,27 @@ func TestExportMaxConcurrent(t *testing.T) {
 		t.Errorf("the first export has %d lines", len(got))
 	}
 	ee.do(req{path: tenantPath(tenantA) + "/export" + v, token: "tenantA.read"}).must(t, http.StatusOK)
+}
+
+// TestExportOutlivesWriteTimeout: an export that lasts longer than the
+// server's write timeout still ends normally, because each page pushes
+// the write deadline on.
+func TestExportOutlivesWriteTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, manyAssets(30))
+	s, err := New(Config{Pool: e.pool, Index: e.index, Registerer: prometheus.NewRegistry(), ExportPageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.afterExportPage = func(index.ExportPage) { time.Sleep(600 * time.Millisecond) }
+	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Config.WriteTimeout = time.Second
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ee := *e
+	ee.srv = srv
+	res := ee.do(req{path: tenantPath(tenantA) + "/export" + v, token: "tenantA.read"}).must(t, http.StatusOK)
+	if got := ndjsonLines(t, res.raw); len(got) != 30 {
+		t.Errorf("%d lines after %s, want 30", len(got), 3*600*time.Millisecond)
+	}
 }
