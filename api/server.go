@@ -179,13 +179,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors,
-		exports: make(chan struct{}, cfg.ExportMaxConcurrent)}
+	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
 	if cfg.RateLimit > 0 {
 		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustForwardedFor); err != nil {
 			return nil, err
 		}
 	}
+	s.exports = make(chan struct{}, cfg.ExportMaxConcurrent)
 	if s.fuego, err = s.routes(); err != nil {
 		return nil, err
 	}
