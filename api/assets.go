@@ -106,12 +106,19 @@ func (s *Server) updateAsset(c fuego.ContextNoBody) (*AssetDocument, error) {
 	if err != nil {
 		return nil, err
 	}
+	wait, err := parseSearchableWait(r, s.cfg.SearchableWaitMax)
+	if err != nil {
+		return nil, err
+	}
 	assets, err := store.UpdateAssets(r.Context(), s.pool, acc.scope, []store.Patch{p})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("The asset was not found.")
 	}
 	if err != nil {
 		return nil, limitError(err, "/data/attributes")
+	}
+	if wait.asked {
+		answerSearchable(c.Response(), r, s.awaitSearchable(r.Context(), wait, map[string]int64{assets[0].ID: assets[0].Version}))
 	}
 	self := assetSelf(acc, id)
 	return &AssetDocument{Data: assetResource(assets[0], self, nil), JSONAPI: &jsonapi10, Links: &SelfLinks{Self: self}}, nil
@@ -132,6 +139,10 @@ func (s *Server) updateAssets(c fuego.ContextNoBody) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	wait, err := parseSearchableWait(r, s.cfg.SearchableWaitMax)
+	if err != nil {
+		return nil, err
+	}
 	err = store.ApplyPatches(r.Context(), s.pool, acc.scope, patches)
 	var pe *store.PatchError
 	switch {
@@ -141,6 +152,11 @@ func (s *Server) updateAssets(c fuego.ContextNoBody) (any, error) {
 		return nil, limitError(err, ptr(ptr("/data", pe.Index), "attributes"))
 	case err != nil:
 		return nil, err
+	}
+	if wait.asked {
+		if doc := s.awaitBulkSearchable(r.Context(), c.Response(), r, wait, patches); doc != nil {
+			return doc, nil
+		}
 	}
 	// The route's default status is 204, which has no body or type.
 	c.Response().Header().Del("Content-Type")

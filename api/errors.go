@@ -26,6 +26,7 @@ type Error struct {
 	Detail    string
 	Pointer   string // source.pointer: a JSON Pointer into the request body
 	Parameter string // source.parameter: the query or path parameter at fault
+	Header    string // source.header (JSON:API 1.1): the request header at fault
 	Cause     error
 	// RetryAfter, when set, is sent as Retry-After (whole seconds, rounded
 	// up): when a refused request may succeed.
@@ -72,6 +73,7 @@ type ErrorObject struct {
 type ErrorSource struct {
 	Pointer   string `json:"pointer,omitempty" example:"/data/attributes/labels/add/0"`
 	Parameter string `json:"parameter,omitempty" example:"filter"`
+	Header    string `json:"header,omitempty" example:"Prefer"`
 }
 
 // JSONAPIVersion is the jsonapi member of a document.
@@ -86,8 +88,8 @@ func (e *Error) object(requestID string) ErrorObject {
 	if o.Detail == "" {
 		o.Detail = o.Title
 	}
-	if e.Pointer != "" || e.Parameter != "" {
-		o.Source = &ErrorSource{Pointer: e.Pointer, Parameter: e.Parameter}
+	if e.Pointer != "" || e.Parameter != "" || e.Header != "" {
+		o.Source = &ErrorSource{Pointer: e.Pointer, Parameter: e.Parameter, Header: e.Header}
 	}
 	return o
 }

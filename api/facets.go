@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-fuego/fuego"
 	"github.com/google/uuid"
 
@@ -278,6 +279,11 @@ func (s *Server) parseGroupValues(r *http.Request, acc access, g index.GroupFiel
 	if req.Sort, err = parseSort(q.Get("sort"), "sort", "", index.GroupSortFields); err != nil {
 		return req, page{}, err
 	}
+	if q.Has("disjunctive") {
+		if req.Disjunctive, err = parseBool(q, "disjunctive"); err != nil {
+			return req, page{}, err
+		}
+	}
 	if req.Limit, err = parseLimit(q); err != nil {
 		return req, page{}, err
 	}
@@ -287,7 +293,8 @@ func (s *Server) parseGroupValues(r *http.Request, acc access, g index.GroupFiel
 	if req.Aggregate, err = parseAggregate(q); err != nil {
 		return req, page{}, err
 	}
-	hash := queryHash("group_values", acc.scope.Kind, acc.scope.ID, g.ID, filterString(req.Filter), sortString(req.Sort), aggregateString(req.Aggregate))
+	hash := queryHash("group_values", acc.scope.Kind, acc.scope.ID, g.ID, filterString(req.Filter), sortString(req.Sort), aggregateString(req.Aggregate),
+		strconv.FormatBool(req.Disjunctive))
 	pg, err := parsePage(r, hash)
 	if err != nil {
 		return req, page{}, err
@@ -420,4 +427,24 @@ func (s *Server) parseFilterValues(r *http.Request, acc access, f index.FilterFi
 	}
 	req.After, req.Before = pg.ids()
 	return req, pg, nil
+}
+
+// extensionMark is the OpenAPI member that marks what this service adds
+// to the contract, so a client written against the contract alone can
+// tell it apart.
+const extensionMark = "x-extension"
+
+// disjunctiveParam documents group values' disjunctive parameter, an
+// extension of the contract.
+func disjunctiveParam() fuego.RouteOption {
+	return func(r *fuego.BaseRoute) {
+		p := openapi3.NewQueryParameter("disjunctive").WithSchema(openapi3.NewBoolSchema().WithDefault(false)).WithDescription(
+			"Extension: when true, the top-level AND clauses of filter that constrain only this group's field are left " +
+				"out when counting its values (the counts of a checkbox list whose own choices must not narrow it); every " +
+				"other clause still applies. A clause is left out when every comparison in it is on the field: an OR mixing " +
+				"fields is kept, and so is q (it matches many fields). For the tags group, clauses on any tags.<key> are left " +
+				"out; groups without a filter field of their own (os, os_version, architecture) leave out nothing.")
+		p.Extensions = map[string]any{extensionMark: true}
+		r.Operation.AddParameter(p)
+	}
 }

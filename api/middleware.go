@@ -21,7 +21,12 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
+	if w.status != 0 {
+		// A later call would change nothing but a log line (fuego sets its
+		// default status after a handler that already answered: a stream, a 202).
+		return
+	}
+	if code >= http.StatusOK { // informational answers precede the real one
 		w.status = code
 		// fuego sets it on every operation; it tells a client only what to
 		// attack.
@@ -69,7 +74,7 @@ func isScopeRoute(path string) bool {
 // the one method each serves. The {asset_id} routes match them too, with
 // the other methods, and would answer 400 for a malformed asset id where
 // the path exists and the method does not: 405.
-var collectionMethods = map[string]string{"groups": http.MethodGet, "filters": http.MethodGet, "searches": http.MethodPost}
+var collectionMethods = map[string]string{"groups": http.MethodGet, "filters": http.MethodGet, "searches": http.MethodPost, "export": http.MethodGet}
 
 // collectionMethod reports the method of /rest/S/{id}/inventory/assets/C for
 // a collection C of collectionMethods.
@@ -136,7 +141,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 				writeError(sw, r, &Error{Status: http.StatusMethodNotAllowed, Detail: "The method " + r.Method + " is not allowed here; use " + allow + "."})
 				return
 			}
-			if !acceptable(r.Header.Get("Accept")) {
+			if !acceptable(r.Header.Get("Accept")) && !exportAcceptable(r) {
 				writeError(sw, r, &Error{Status: http.StatusNotAcceptable, Detail: "This API answers application/vnd.api+json (or application/json); the Accept header allows neither."})
 				return
 			}

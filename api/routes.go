@@ -149,6 +149,8 @@ func (s *Server) routes() (*fuego.Server, error) {
 			option.Summary("Update up to 100 assets, all or nothing"), option.DefaultStatusCode(http.StatusNoContent),
 			jsonBody(doc, "AssetBulkPatchRequest", "The assets to update", true),
 			noContent(http.StatusNoContent, "Assets updated"))...)
+		fuego.Get(f, base+"/export", withFilterBudget(s, s.exportAssets), in, perm("read"), option.OperationID("exportAssets"+sc.label),
+			option.Summary("Export every matching asset as NDJSON or CSV (extension)"), filter, sort, sparse, exportOptions())
 		fuego.Get(f, base+"/{asset_id}", s.getAsset, in, perm("read"), option.OperationID("getAsset"+sc.label),
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Get one asset"), sparse)
 		fuego.Patch(f, base+"/{asset_id}", s.updateAsset, append(body, in, perm("edit"), option.OperationID("updateAsset"+sc.label),
@@ -170,6 +172,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 				openapi3.NewStringSchema().WithPattern(listPattern(index.GroupSortFields, true, false))),
 			query("meta_fields", "Comma-separated meta fields to return: "+strings.Join(index.MetaFields(), ", "),
 				openapi3.NewStringSchema().WithPattern(listPattern(index.MetaFields(), false, true))),
+			disjunctiveParam(),
 		}, aggregates...)...)
 		fuego.Get(f, base+"/{asset_id}/relationships/projects", s.listAssetProjects, append([]fuego.RouteOption{in, perm("read"),
 			option.OperationID("listAssetProjects" + sc.label), uuidPath("asset_id", "The id of the asset"),
@@ -185,6 +188,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 			query("keys_only", "Object fields (tags, image_labels): list the keys. Not together with key.", openapi3.NewBoolSchema()),
 			query("key", "Object fields (tags, image_labels) only: list the values of this key", openapi3.NewStringSchema()), paging)
 	}
+	documentSearchableWait(doc)
 	f.Engine.RegisterOpenAPIRoutes(f)
 	// In place of f.OutputOpenAPISpec, which validates the document without
 	// knowing the 3.1 keywords it uses (and only logs what it finds).

@@ -65,6 +65,16 @@ type Config struct {
 	// FilterValuesMaxPages bounds the aggregation pages one filter values
 	// request reads (default index.FilterValuesMaxPagesDefault).
 	FilterValuesMaxPages int
+	// SearchableWaitMax bounds the wait a PATCH may ask for with
+	// Prefer: wait-for=searchable, wait=N (default SearchableWaitMaxDefault).
+	SearchableWaitMax time.Duration
+	// ExportPageSize is the assets an export reads per page (default
+	// index.ExportPageSizeDefault); ExportTimeout bounds one export
+	// (default ExportTimeoutDefault); ExportMaxConcurrent bounds the
+	// exports streamed at once (default ExportMaxConcurrentDefault).
+	ExportPageSize      int
+	ExportTimeout       time.Duration
+	ExportMaxConcurrent int
 
 	// RateLimit is the sustained requests per second of one token, and of
 	// one client address for requests without a valid token; 0 disables
@@ -107,6 +117,10 @@ type Server struct {
 	fuego    *fuego.Server
 	limits   *limiter // nil when rate limiting is off
 	handler  http.Handler
+	exports  chan struct{} // a slot per export streaming now
+	// afterExportPage, when set (by tests), sees each export page before
+	// it is sent.
+	afterExportPage func(index.ExportPage)
 }
 
 // New builds a Server and its routes.
@@ -145,6 +159,14 @@ func New(cfg Config) (*Server, error) {
 	cfg.FilterCostMax = positiveOr(cfg.FilterCostMax, rsql.CostMaxDefault)
 	cfg.GroupValuesMaxBuckets = positiveOr(cfg.GroupValuesMaxBuckets, index.GroupValuesMaxBucketsDefault)
 	cfg.FilterValuesMaxPages = positiveOr(cfg.FilterValuesMaxPages, index.FilterValuesMaxPagesDefault)
+	if cfg.SearchableWaitMax <= 0 {
+		cfg.SearchableWaitMax = SearchableWaitMaxDefault
+	}
+	cfg.ExportPageSize = positiveOr(cfg.ExportPageSize, index.ExportPageSizeDefault)
+	cfg.ExportMaxConcurrent = positiveOr(cfg.ExportMaxConcurrent, ExportMaxConcurrentDefault)
+	if cfg.ExportTimeout <= 0 {
+		cfg.ExportTimeout = ExportTimeoutDefault
+	}
 	if cfg.SyncStats == nil {
 		pool := cfg.Pool
 		cfg.SyncStats = func(ctx context.Context) (int64, time.Duration, error) { return store.Backlog(ctx, pool) }
@@ -180,6 +202,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.exports = make(chan struct{}, cfg.ExportMaxConcurrent)
 	if s.fuego, err = s.routes(); err != nil {
 		return nil, err
 	}

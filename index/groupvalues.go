@@ -33,6 +33,9 @@ type GroupValuesRequest struct {
 	// request error that asks for a narrower filter.
 	// GroupValuesMaxBucketsDefault when zero.
 	MaxBuckets int
+	// Disjunctive leaves out of Filter the top-level AND clauses that
+	// constrain only this group's field (see DisjunctiveFilter).
+	Disjunctive bool
 }
 
 // GroupValuesMaxBucketsDefault is the default GroupValuesRequest.MaxBuckets:
@@ -84,7 +87,11 @@ func (r *GroupValuesRequest) plan() (*groupPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	query, err := scopedQuery(r.Scope, r.Filter)
+	filter := r.Filter
+	if r.Disjunctive {
+		filter = DisjunctiveFilter(g.Name, filter)
+	}
+	query, err := scopedQuery(r.Scope, filter)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type serveOptions struct {
 	filterCostMax     int
 	groupValuesMax    int
 	filterValuesPages int
+	searchableWaitMax time.Duration
+	exportPageSize    int
+	exportTimeout     time.Duration
+	exportConcurrent  int
 	searches          searchFlags
 }
 
@@ -50,6 +54,10 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
 	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
 	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
+	{"searchable-wait-max", "ASSETS_SEARCHABLE_WAIT_MAX"},
+	{"export-page-size", "ASSETS_EXPORT_PAGE_SIZE"},
+	{"export-timeout", "ASSETS_EXPORT_TIMEOUT"},
+	{"export-max-concurrent", "ASSETS_EXPORT_MAX_CONCURRENT"},
 	{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN"},
 	{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT"},
 }
@@ -77,6 +85,9 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
 				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
+			if o.searchableWaitMax <= 0 || o.exportTimeout <= 0 || o.exportPageSize <= 0 || o.exportConcurrent <= 0 {
+				return cli.BadInput(fmt.Errorf("--searchable-wait-max and the --export-* limits must be positive"))
+			}
 			if o.filterCostMax <= 0 || o.groupValuesMax <= 0 || o.filterValuesPages <= 0 {
 				return cli.BadInput(fmt.Errorf("--filter-cost-max, --group-values-max-buckets and --filter-values-max-pages must be positive"))
 			}
@@ -102,6 +113,10 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 	f.StringVar(&o.publicURL, "public-url", "", "base of every link and Location, e.g. https://assets.example.com; empty: the request's scheme and host ($ASSETS_PUBLIC_URL)")
 	f.IntVar(&o.filterCostMax, "filter-cost-max", rsql.CostMaxDefault, "the most a filter may cost (wildcards, q terms, =in= values); costlier is a 400 ($ASSETS_FILTER_COST_MAX)")
 	f.IntVar(&o.groupValuesMax, "group-values-max-buckets", index.GroupValuesMaxBucketsDefault, "distinct values one group values request may collect; more is a 400 ($ASSETS_GROUP_VALUES_MAX_BUCKETS)")
+	f.DurationVar(&o.searchableWaitMax, "searchable-wait-max", api.SearchableWaitMaxDefault, "the longest a PATCH with Prefer: wait-for=searchable may wait ($ASSETS_SEARCHABLE_WAIT_MAX)")
+	f.IntVar(&o.exportPageSize, "export-page-size", index.ExportPageSizeDefault, "assets an export reads per page ($ASSETS_EXPORT_PAGE_SIZE)")
+	f.DurationVar(&o.exportTimeout, "export-timeout", api.ExportTimeoutDefault, "the longest one export may stream ($ASSETS_EXPORT_TIMEOUT)")
+	f.IntVar(&o.exportConcurrent, "export-max-concurrent", api.ExportMaxConcurrentDefault, "exports streamed at once; more is a 429 ($ASSETS_EXPORT_MAX_CONCURRENT)")
 	f.IntVar(&o.filterValuesPages, "filter-values-max-pages", index.FilterValuesMaxPagesDefault, "aggregation pages one filter values request may read; more is a 400 ($ASSETS_FILTER_VALUES_MAX_PAGES)")
 	return cmd
 }
@@ -135,6 +150,8 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		TrustProxy: o.trustProxy, PublicURL: o.publicURL,
 		NoMetricsRoute: o.metricsAddr != "",
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
+		SearchableWaitMax: o.searchableWaitMax,
+		ExportPageSize:    o.exportPageSize, ExportTimeout: o.exportTimeout, ExportMaxConcurrent: o.exportConcurrent,
 	}
 	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
 		return err

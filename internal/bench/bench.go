@@ -137,6 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"group values", r.measureGroupValues},
 		{"filter values", r.measureFilterValues},
 		{"relationships", r.measureRelationships},
+		{"export", r.measureExport},
 		{"bulk PATCH", r.measureBulkPatch},
 		{"sync lag", r.measureSyncLag},
 		{"removing the benchmark's labels", r.cleanLabels},

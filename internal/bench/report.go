@@ -23,13 +23,14 @@ type Report struct {
 	Settings      Settings    `json:"settings"`
 	Dataset       DatasetInfo `json:"dataset"`
 
-	Measurements []Measurement `json:"measurements"`
-	TrigramIndex *IndexBuild   `json:"pg_trgm_index,omitempty"`
-	SyncLag      *SyncLag      `json:"sync_lag,omitempty"`
-	Reindex      *Throughput   `json:"reindex,omitempty"`
-	Memory       *Memory       `json:"peak_memory,omitempty"`
-	Targets      []Target      `json:"targets"`
-	Seconds      float64       `json:"seconds"`
+	Measurements []Measurement     `json:"measurements"`
+	TrigramIndex *IndexBuild       `json:"pg_trgm_index,omitempty"`
+	SyncLag      *SyncLag          `json:"sync_lag,omitempty"`
+	Reindex      *Throughput       `json:"reindex,omitempty"`
+	Export       *ExportThroughput `json:"export,omitempty"`
+	Memory       *Memory           `json:"peak_memory,omitempty"`
+	Targets      []Target          `json:"targets"`
+	Seconds      float64           `json:"seconds"`
 }
 
 // Machine describes where the run happened.
@@ -279,6 +280,9 @@ func (r *Report) Markdown() string {
 			o.add(fmt.Sprintf("CPU s (Elasticsearch / PostgreSQL / bench process), raw _bulk %d", i+1), cpu(c))
 		}
 		o.add("CPU s (Elasticsearch / PostgreSQL / bench process), sync.Reindex", cpu(x.ReindexCPU))
+	}
+	if x := r.Export; x != nil {
+		x.addRows(o)
 	}
 	if ti := r.TrigramIndex; ti != nil {
 		o.add("pg_trgm GIN index for q (built for the occasion)", fmt.Sprintf("%.1f s, %s", ti.Seconds, bytesText(ti.Bytes)))

@@ -65,6 +65,9 @@ func (r *runner) readMemory() {
 	if m.APIBytes, err = r.serve.PeakRSS(); err != nil {
 		r.log.Warn("bench: reading the API's peak memory", "err", err)
 	}
+	if r.rep.Export != nil { // the export step reset the high-water mark
+		m.APIBytes = max(m.APIBytes, r.rep.Export.ServePeakBefore)
+	}
 	if m.WorkerBytes, err = r.syncw.PeakRSS(); err != nil {
 		r.log.Warn("bench: reading the worker's peak memory", "err", err)
 	}
