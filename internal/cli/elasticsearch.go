@@ -47,9 +47,12 @@ func openIndex(ctx context.Context, e *Env) (*index.Client, error) {
 	if err := idx.Healthy(ctx); err != nil {
 		var re *index.ResponseError
 		// Refused credentials do not fix themselves by waiting.
-		if errors.As(err, &re) && (re.Status == http.StatusUnauthorized || re.Status == http.StatusForbidden) {
+		if errors.As(err, &re) && re.Status == http.StatusUnauthorized {
 			return nil, redact(fmt.Errorf("Elasticsearch refused the credentials (ASSETS_ELASTICSEARCH_API_KEY or "+
 				"ASSETS_ELASTICSEARCH_USERNAME/PASSWORD): %w", err))
+		}
+		if errors.As(err, &re) && re.Status == http.StatusForbidden {
+			return nil, &index.PrivilegeError{Missing: []string{"cluster privilege monitor"}}
 		}
 		return nil, &UnavailableError{Service: "Elasticsearch", URL: RedactURL(e.ElasticsearchURL),
 			Env: "ASSETS_ELASTICSEARCH_URL", Err: redact(err)}
