@@ -180,13 +180,9 @@ start_elasticsearch() {
 	if cluster_mode; then start_cluster; return 0; fi
 	es_up && { log "Elasticsearch already answers on port $es_port"; return 0; }
 	local v home jh logf
-	v=$(fetch_elasticsearch)
-	home=$dir/elasticsearch-$v
-	if [ ! -x "$home/bin/elasticsearch" ]; then
-		log "unpacking Elasticsearch $v into $home"
-		command -v unzip >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq unzip >/dev/null; } \
-			|| die "unzip is needed and could not be installed"
-		unzip -q -o "$dir/cache/elasticsearch-$v.zip" -d "$dir" || die "could not unpack $dir/cache/elasticsearch-$v.zip"
+	home=$(es_unpack)
+	v=${home##*/elasticsearch-}
+	if ! grep -q '^node.name: assets-dev-1$' "$home/config/elasticsearch.yml"; then
 		cat >>"$home/config/elasticsearch.yml" <<CONF
 cluster.name: assets-dev
 node.name: assets-dev-1
