@@ -265,7 +265,14 @@ ensure_service_key() {
 start_cluster() {
 	local home i
 	home=$(es_unpack)
-	for i in $(seq 1 "$es_nodes"); do start_node "$i" "$home"; done
+	[ "$es_security" = on ] && ensure_certs "$home"
+	# In parallel: a node's start waits for a master, which needs the others.
+	local pids=()
+	for i in $(seq 1 "$es_nodes"); do
+		start_node "$i" "$home" &
+		pids+=("$!")
+	done
+	for i in "${pids[@]}"; do wait "$i" || die "an Elasticsearch node did not start; see $dir/es-node-*/logs/"; done
 	for i in $(seq 1 "$es_nodes"); do wait_node "$i"; done
 	[ "$es_security" = on ] && ensure_service_key
 	log "Elasticsearch is up: $(es_urls) (folders: $dir/es-node-*)"
