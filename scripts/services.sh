@@ -350,6 +350,7 @@ one_service() {
 case "${1:-up}" in
 up)
 	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
+		[ "$es_security" = on ] && die "ASSETS_ES_SECURITY=on is made by the local setup only: set ASSETS_NO_DOCKER=1"
 		if [ "$es_nodes" -gt 1 ]; then
 			# The cluster profile: three nodes on ports 59200-59202, no security.
 			docker compose -f "$repo/compose.yaml" --profile cluster up -d --wait postgres es1 es2 es3 >&2 \
