@@ -33,11 +33,11 @@ es_version=${ASSETS_ES_VERSION:-8.19.9}
 es_nodes=${ASSETS_ES_NODES:-1}
 es_security=${ASSETS_ES_SECURITY:-off}
 index_prefix=${ASSETS_INDEX:-assets}
+case "$es_nodes" in '' | *[!0-9]* | 0) printf 'services: error: ASSETS_ES_NODES=%s: want 1 or more\n' "$es_nodes" >&2; exit 2 ;; esac
 # Three nodes must fit on a developer machine beside PostgreSQL.
 if [ "$es_nodes" -gt 1 ]; then es_heap=${ASSETS_ES_HEAP:-512m}; else es_heap=${ASSETS_ES_HEAP:-1g}; fi
 svc_user=${ASSETS_SERVICES_USER:-assets-svc}
 database_url="postgres://assets@127.0.0.1:$pg_port/$pg_db?sslmode=disable"
-case "$es_nodes" in '' | *[!0-9]* | 0) printf 'services: error: ASSETS_ES_NODES=%s: want 1 or more\n' "$es_nodes" >&2; exit 2 ;; esac
 case "$es_security" in on | off) ;; *) printf 'services: error: ASSETS_ES_SECURITY=%s: want on or off\n' "$es_security" >&2; exit 2 ;; esac
 es_scheme=http
 [ "$es_security" = on ] && es_scheme=https
