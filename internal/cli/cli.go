@@ -61,6 +61,7 @@ type Env struct {
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,
+// the Elasticsearch credentials and TLS trust (esauth.FromEnv),
 // ASSETS_INDEX, and ASSETS_LOG_LEVEL and ASSETS_LOG_FORMAT for the stderr
 // logger (see NewLogger). A value it cannot use is bad input.
 func Load() (*Env, error) {
