@@ -25,16 +25,25 @@ func (s *Server) begin(r *http.Request, action store.Action) (access, error) {
 		return access{}, rs.versionErr
 	}
 	acc.version = rs.version
+	acc.base = publicBaseOf(r.Context())
 	return acc, nil
 }
 
 // readBody reads a request body of an allowed media type, within the size
-// limit.
+// limit. No body at all (and so no Content-Type) is a 400, as the contract
+// documents; a body of another media type stays a 415.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if err := checkContentType(r); err != nil {
-		return nil, err
+	ctErr := checkContentType(r)
+	if ctErr != nil && r.Header.Get("Content-Type") != "" {
+		return nil, ctErr
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err == nil && ctErr != nil {
+		if len(body) == 0 {
+			return nil, badPointer("/data", "The request needs a JSON:API document as its body (Content-Type application/vnd.api+json).")
+		}
+		return nil, ctErr
+	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Detail: "The request body is larger than " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + " bytes."}
@@ -47,7 +56,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 
 // assetSelf is the self link of an asset in the scope and version of acc.
 func assetSelf(acc access, id string) string {
-	return scopePath(acc.scope) + "/inventory/assets/" + id + "?version=" + acc.version.served
+	return scopeURL(acc) + "/inventory/assets/" + id + "?version=" + acc.version.served
 }
 
 // getAsset answers GET .../inventory/assets/{asset_id} from PostgreSQL, so

@@ -45,7 +45,7 @@ func TestGetAssetEveryScope(t *testing.T) {
 			a["name"] != "docker.io/library/nginx" || a["class"].(map[string]any)["display_name"] != "B" {
 			t.Errorf("%s: data = %v", tc.path, data)
 		}
-		if self := data["links"].(map[string]any)["self"]; self != tc.path+"/"+id+v {
+		if self := data["links"].(map[string]any)["self"]; self != e.srv.URL+tc.path+"/"+id+v {
 			t.Errorf("self = %v", self)
 		}
 		for _, h := range []string{"snyk-request-id", "snyk-version-requested", "snyk-version-served"} {
@@ -197,6 +197,14 @@ func TestPatchBadInputs(t *testing.T) {
 			header: map[string]string{"Content-Type": "text/plain"}}).wantError(t, http.StatusUnsupportedMediaType, "", "")
 		e.do(req{method: http.MethodPatch, path: path, token: "tenantA.edit", body: patchBody(id, `{"labels":["a"]}`),
 			header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}).must(t, http.StatusOK)
+		// A body without a Content-Type is still of an unknown type.
+		e.do(req{method: http.MethodPatch, path: path, token: "tenantA.edit", body: patchBody(id, `{"labels":["a"]}`),
+			header: map[string]string{"Content-Type": ""}}).wantError(t, http.StatusUnsupportedMediaType, "", "")
+	})
+	t.Run("no body", func(t *testing.T) {
+		// The contract documents 400, not 415, for a PATCH without a body.
+		e.do(req{method: http.MethodPatch, path: path, token: "tenantA.edit"}).wantError(t, http.StatusBadRequest, "pointer", "/data")
+		e.do(req{method: http.MethodPatch, path: tenantPath(tenantA) + v, token: "tenantA.edit"}).wantError(t, http.StatusBadRequest, "pointer", "/data")
 	})
 	t.Run("adds past the label limit", func(t *testing.T) {
 		var labels []string

@@ -37,14 +37,15 @@ type access struct {
 	token   *store.Token
 	scope   store.Scope
 	version versionInfo
+	base    string // of the links: scheme and host, see publicBase
 }
 
 // authorize authenticates the request and resolves the scope of its path.
 // The order of checks decides what a caller can learn:
 //   - no or malformed credentials, or an unknown, revoked or expired token: 401;
 //   - a malformed scope id: 400 (it says nothing about what exists);
-//   - a scope that does not exist, or one no grant of the token covers: 404,
-//     the same answer, so a token cannot probe other tenants;
+//   - a scope that does not exist, or one no grant of the token covers: the
+//     same answer (see hiddenScope), so a token cannot probe other tenants;
 //   - a covered scope without the edit permission an update needs: 403.
 func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Action) (access, error) {
 	secret, err := credentials(r)
@@ -80,13 +81,13 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 	}
 	sc, err := store.ResolveScope(ctx, s.pool, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return access{}, notFound("The " + kind + " was not found.")
+		return access{}, hiddenScope(r, kind)
 	}
 	if err != nil {
 		return access{}, err
 	}
 	if !tok.Sees(sc) {
-		return access{}, notFound("The " + kind + " was not found.")
+		return access{}, hiddenScope(r, kind)
 	}
 	if action == store.Edit && !tok.Allows(sc, store.Edit) {
 		return access{}, forbidden("The token may read this " + kind + " but not edit it: it needs " + kind + ".edit or an edit permission on an enclosing scope.")
@@ -94,7 +95,23 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 	return access{token: tok, scope: sc}, nil
 }
 
+// hiddenScope answers a scope that does not exist or that the token cannot
+// see, the same for both. The contract documents 403 for every operation
+// but a search's results, which document 404 and no 403; creating a search
+// documents neither, and 403 says best what happened.
+func hiddenScope(r *http.Request, kind string) *Error {
+	if strings.HasSuffix(r.Pattern, "/results") {
+		return notFound("The search was not found; it may have expired.") // as for a missing search
+	}
+	return forbidden("The token has no access to this " + kind + ", or it does not exist.")
+}
+
 // scopePath is the path prefix of a scope, e.g. /rest/orgs/<id>.
 func scopePath(sc store.Scope) string {
 	return "/rest/" + sc.Kind + "s/" + sc.ID
+}
+
+// scopeURL is scopePath as an absolute URL on the base of acc's links.
+func scopeURL(acc access) string {
+	return acc.base + scopePath(acc.scope)
 }

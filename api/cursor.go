@@ -240,13 +240,14 @@ func idEdges[T any](items []T, id func(T) string) func(last bool) cursor {
 // same parameters with the cursor replaced.
 func pageLinks(r *http.Request, next, prev string) PaginationLinks {
 	q := r.URL.Query()
-	links := PaginationLinks{Self: r.URL.Path}
+	path := publicBaseOf(r.Context()) + r.URL.Path // absolute, see publicBase
+	links := PaginationLinks{Self: path}
 	if enc := q.Encode(); enc != "" {
 		links.Self += "?" + enc
 	}
 	q.Del("starting_after")
 	q.Del("ending_before")
-	links.First = r.URL.Path
+	links.First = path
 	if enc := q.Encode(); enc != "" {
 		links.First += "?" + enc
 	}
@@ -256,7 +257,7 @@ func pageLinks(r *http.Request, next, prev string) PaginationLinks {
 			q2[k] = v
 		}
 		q2.Set(param, c)
-		return r.URL.Path + "?" + q2.Encode()
+		return path + "?" + q2.Encode()
 	}
 	if next != "" {
 		links.Next = with("starting_after", next)

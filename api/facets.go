@@ -119,7 +119,7 @@ func valueID(fieldID string, parts ...string) string {
 
 func relatedValues(acc access, kind, id string) *ValuesRelationship {
 	rel := &ValuesRelationship{}
-	rel.Values.Links.Related = scopePath(acc.scope) + "/inventory/assets/" + kind + "/" + id + "/values?version=" + acc.version.served
+	rel.Values.Links.Related = scopeURL(acc) + "/inventory/assets/" + kind + "/" + id + "/values?version=" + acc.version.served
 	return rel
 }
 

@@ -216,7 +216,7 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 	if err := s.openSearchPIT(ctx, sr.ID, start.Add(sr.Remaining)); err != nil {
 		return nil, err
 	}
-	loc := scopePath(acc.scope) + "/inventory/assets/searches/" + sr.ID + "/results?" + url.Values{"version": {acc.version.served}}.Encode()
+	loc := scopeURL(acc) + "/inventory/assets/searches/" + sr.ID + "/results?" + url.Values{"version": {acc.version.served}}.Encode()
 	c.SetHeader("Location", loc)
 	return &SearchCreatedDocument{JSONAPI: jsonapi10}, nil
 }

@@ -222,7 +222,7 @@ func TestSearches(t *testing.T) {
 			body: `{"data":{"type":"searches","attributes":{"filter":"registry==gcr.io","sort":"-created_at","limit":10,"meta_count":"with"}}}`})
 		res.must(t, http.StatusFound)
 		loc := res.header.Get("Location")
-		if !strings.HasPrefix(loc, base+"/searches/") || !strings.HasSuffix(loc, "/results?version=2024-10-15") {
+		if !strings.HasPrefix(loc, e.srv.URL+base+"/searches/") || !strings.HasSuffix(loc, "/results?version=2024-10-15") {
 			t.Fatalf("Location = %q", loc)
 		}
 		if res.doc["jsonapi"].(map[string]any)["version"] != "1.0" {

@@ -143,10 +143,15 @@ func filterDescription(costMax int) string {
 		"**Logic**: `;` or ` and ` joins with AND, `,` or ` or ` with OR; AND binds tighter; " +
 		"parentheses group.\n\n" +
 		"**Values**: quote a value with `'` or `\"` when it holds a space or a reserved character " +
-		"(`\"'();,=!~<>`), escaping the quote with `\\`. `''` is no value: `risk_score==''` finds " +
-		"assets without one, `built_at!=''` those with one. In `==` and `!=` on a string field, `*` is " +
-		"a case-insensitive wildcard (`nginx*`, `*-slim`, `*alpine*`); in lists it is literal. " +
-		"Numbers are decimals (`42`, `-1.5`); timestamps are RFC 3339 date-times or dates (`YYYY-MM-DD`). " +
+		"(`\"'();,=!~<>`), escaping the quote with `\\`. `''` is an empty value or none: `risk_score==''` finds " +
+		"assets without one, `built_at!=''` those with one; an empty string is a value, so `registry==*` " +
+		"matches an empty registry. In `==` and `!=` on any string field (`type` and `class` included), `*` is " +
+		"a case-insensitive wildcard (`nginx*`, `*-slim`, `type==*image*`); in lists it is literal. " +
+		"**Case**: `==`, `!=`, `=in=`, `=out=`, ranges and sorts compare strings as stored, case included; " +
+		"wildcards and `q` ignore case; ids match in any case. " +
+		"Numbers are decimals (`42`, `-1.5`); timestamps are RFC 3339 date-times or dates (`YYYY-MM-DD`, " +
+		"that day's midnight UTC), each one instant compared to the microsecond (`built_at>2025-01-01` is " +
+		"after midnight). " +
 		"`q==text` searches labels, tags, registry, repository, name, digests and image tags for the " +
 		"text as a case-insensitive substring.\n\n**Selectors** (type):")
 	for _, f := range index.NewCatalogue().Filters() {

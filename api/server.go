@@ -75,9 +75,20 @@ type Config struct {
 	// RateLimitKeys bounds the buckets kept per kind (default
 	// RateLimitKeysDefault).
 	RateLimitKeys int
-	// TrustForwardedFor takes the client address from the last
-	// X-Forwarded-For entry: only behind a proxy that appends it.
+	// TrustProxy says a proxy sets the X-Forwarded-* headers: the client
+	// address for rate limiting is the last X-Forwarded-For entry, and links
+	// (without PublicURL) use X-Forwarded-Proto and X-Forwarded-Host. Only
+	// behind a proxy that sets them, or clients choose them.
+	TrustProxy bool
+	// TrustForwardedFor is the former name of TrustProxy; either turns on
+	// both uses.
+	//
+	// Deprecated: use TrustProxy.
 	TrustForwardedFor bool
+	// PublicURL is the base of every link and Location, e.g.
+	// https://assets.example.com (see ParsePublicURL). Empty: the
+	// request's scheme and host.
+	PublicURL string
 
 	// NoMetricsRoute leaves /metrics off the API handler, for a caller that
 	// serves MetricsHandler on a listener of its own.
@@ -157,9 +168,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
+	cfg.TrustProxy = cfg.TrustProxy || cfg.TrustForwardedFor
+	fixed, err := ParsePublicURL(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("api: Config.PublicURL: %w", err)
+	}
+	public := publicBase{fixed: fixed, trustProxy: cfg.TrustProxy}
 	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
 	if cfg.RateLimit > 0 {
-		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustForwardedFor); err != nil {
+		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustProxy); err != nil {
 			return nil, err
 		}
 	}
@@ -176,7 +193,7 @@ func New(cfg Config) (*Server, error) {
 	known := newKnownParams(s.fuego.OpenAPI.Description())
 	// The cursor key goes outside wrap, which reads the route pattern the
 	// mux sets on its request.
-	if s.handler, err = compress(s.cursors.bind(s.wrap(checkParams(known, mux, mux)))); err != nil {
+	if s.handler, err = compress(public.bind(s.cursors.bind(s.wrap(checkParams(known, mux, mux))))); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -114,7 +114,9 @@ func newCatalogue() *Catalogue {
 	pair := func(name, keys string) FilterField {
 		return FilterField{Name: name, Type: "object", FieldType: rsql.TypeString, kind: kindPair, exact: name, lc: name + ".lc", values: name, keys: keys}
 	}
-	labels := str("labels", "labels", "labels.lc", "labels")
+	// text is a textKeyword field: exact as stored, lc for patterns.
+	text := func(name, field string) FilterField { return str(name, field, field+".lc", field) }
+	labels := text("labels", "labels")
 	labels.Type = "array"
 	typ := str("type", "type", "type", "type")
 	typ.FieldType, typ.Enum = rsql.TypeEnum, []string{store.AssetTypeContainerImage}
@@ -129,13 +131,13 @@ func newCatalogue() *Catalogue {
 		date("updated_at"),
 		labels,
 		pair("tags", "tag_keys"),
-		str("registry", "registry", "registry", "registry.raw"),
-		str("repository", "repository", "repository", "repository.raw"),
-		str("name", "name", "name", "name.raw"),
-		str("config_digest", "config_digest", "config_digest", "config_digest"),
-		str("manifest_digest", "distribution_digests.manifest_digest", "distribution_digests.manifest_digest", "distribution_digests.manifest_digest"),
-		str("index_digest", "distribution_digests.index_digest", "distribution_digests.index_digest", "distribution_digests.index_digest"),
-		str("image_tag", "image_tags", "image_tags.lc", "image_tags"),
+		text("registry", "registry"),
+		text("repository", "repository"),
+		text("name", "name"),
+		text("config_digest", "config_digest"),
+		text("manifest_digest", "distribution_digests.manifest_digest"),
+		text("index_digest", "distribution_digests.index_digest"),
+		text("image_tag", "image_tags"),
 		pair("image_labels", "image_label_keys"),
 		// The contract's type words have no "number"; a number is shown as string.
 		{Name: "risk_score", Type: "string", FieldType: rsql.TypeNumber, kind: kindNumber, exact: "risk_score", values: "risk_score"},
@@ -168,7 +170,7 @@ func newCatalogue() *Catalogue {
 	tags.pair = true
 	groups := []GroupField{
 		group("class", "class"), group("type", "type"),
-		group("registry", "registry.raw"), group("repository", "repository.raw"), group("name", "name.raw"),
+		group("registry", "registry"), group("repository", "repository"), group("name", "name"),
 		group("labels", "labels"), tags, group("image_tag", "image_tags"),
 		group("os", "os"), group("os_version", "os_version"), group("architecture", "architecture"),
 	}

@@ -21,12 +21,15 @@ type Client struct {
 	// MaxGroupValues bounds how many distinct values GroupValues collects
 	// before sorting them in Go; more is an error rather than a silent cut.
 	MaxGroupValues int
+	// Settings shape the indexes EnsureIndex and CreateIndex make;
+	// DefaultIndexSettings unless the caller sets them.
+	Settings IndexSettings
 }
 
 // New returns a Client for the alias prefix (ASSETS_INDEX, "assets" by
 // default); concrete indexes are named prefix-<timestamp>.
 func New(es *elasticsearch.Client, prefix string) *Client {
-	return &Client{es: es, alias: prefix, MaxGroupValues: 200_000}
+	return &Client{es: es, alias: prefix, MaxGroupValues: 200_000, Settings: DefaultIndexSettings()}
 }
 
 // Alias is the name every read goes through.

@@ -13,42 +13,50 @@
 //
 // # Case rules
 //
-// Exact comparisons (==, !=, =in=, =out=, ranges) are case-insensitive on
-// fields whose values are case-insensitive by nature, and case-sensitive on
-// user text:
-//
-//   - case-insensitive: id, registry (DNS names), repository and name
-//     (lowercase by the distribution spec), config_digest, manifest_digest,
-//     index_digest (hex). These keyword fields use the built-in lowercase
-//     normalizer, which Elasticsearch also applies to term, range, prefix and
-//     wildcard values; registry, repository and name keep a .raw sub-field
-//     with the original text for facets and autocomplete.
-//   - case-sensitive: labels, tags (keys and values), image_labels,
-//     image_tag; type and class are enums. These have an lc sub-field with
-//     the lowercase normalizer for wildcards and q.
-//
-// Wildcard patterns and q are case-insensitive on every field.
+// One rule for every string selector: exact comparisons (==, !=, =in=,
+// =out=, ranges) and sorts see the value as stored, case included, as
+// PostgreSQL's = and < do; wildcard patterns and q ignore case. Facets and
+// autocomplete return values as stored. Each string field is a keyword as
+// stored with an lc sub-field (the lowercase normalizer) that patterns and
+// q search. ids (id, tenant, group and org ids) are UUIDs, not text: they
+// are compared as PostgreSQL compares a uuid, in any case.
 //
 // # Wildcards
 //
 // In == and != values every * is a wildcard matching any run of characters
-// (x*, *x, *x*, and also a*b or a*b*c); a lone * means the field has a
-// value. Other characters are literal: ? and \ are escaped, so values are
-// data, never query syntax. x* becomes a prefix query, the rest wildcard
-// queries with case_insensitive. =in= and =out= values are always literal,
-// which is how a literal * is matched. q==term is a substring search with
-// no wildcards: a case-insensitive *term* over labels, tag keys and values,
-// registry, repository, name, config digest, manifest and index digests and
-// image tags.
+// (x*, *x, *x*, and also a*b or a*b*c), on every string selector, the
+// enumerated type and class included (type==*image*); a lone * means the
+// field has a value. Other characters are literal: ? and \ are escaped, so
+// values are data, never query syntax. x* becomes a prefix query, the rest
+// wildcard queries with case_insensitive. =in= and =out= values are always
+// literal, which is how a literal * is matched. q==term is a substring
+// search with no wildcards: a case-insensitive *term* over labels, tag keys
+// and values, registry, repository, name, config digest, manifest and index
+// digests and image tags.
 //
 // # Missing and empty
 //
-// Empty strings are not indexed, so "" and missing are the same: x=="" and
-// x=in=("") match assets without x, x!="" those with it. != and =out= match
-// assets lacking the field (or, for tags.k, lacking the key). For tags.k,
-// =="" also matches the key with an empty value. Ranges never match a
-// missing field. Dates are indexed with millisecond precision (the _source
-// keeps the full value); a date without a time means midnight UTC.
+// An empty string is a value; missing is no value. registry, repository and
+// name are never NULL in PostgreSQL, so they are always indexed, "" included:
+// x==* matches an empty one, facets have its "" bucket, and it sorts as the
+// empty string (first ascending). Fields PostgreSQL may hold as NULL
+// (digests, os, ...) are read by the store as "" and indexed only when not
+// empty. x=="" and x=in=("") match an empty value or none, x!="" a
+// non-empty value; != and =out= match assets lacking the field (or, for
+// tags.k, lacking the key). Ranges never match a missing field.
+//
+// # Instants
+//
+// Dates are date_nanos, so the microseconds PostgreSQL keeps are compared
+// and sorted exactly. A filter value is one instant, never a span: query
+// bounds are sent with nine fractional digits, so built_at>10:00:00Z is
+// after that instant (10:00:00.8 matches), and built_at==10:00:00Z is that
+// instant only. A date without a time is that day's midnight UTC:
+// built_at>2025-01-01 is after 2025-01-01T00:00:00Z, built_at>=2025-01-01
+// from it. An instant before 1970 or after 2262 (outside date_nanos) is
+// kept in _source but unindexed: filters and sorts treat it as missing.
+// The max and min of dates in group values are aggregated by Elasticsearch
+// in milliseconds. Changing this mapping needs an assets reindex.
 //
 // # Tags and image labels
 //

@@ -21,8 +21,9 @@ const pairSep = "\x1f"
 
 // Document is the indexed form of an asset and its _source. It carries every
 // attribute, so reads render from Elasticsearch alone (DecodeAsset), plus
-// the scoping ids and derived search fields. Empty strings are left out, so
-// "missing" and "empty" are one thing in queries.
+// the scoping ids and derived search fields. Strings PostgreSQL may hold as
+// NULL are left out when empty (the store reads NULL as ""); the others are
+// written even when empty, so an empty value is a value in queries.
 type Document struct {
 	ID          string   `json:"id"`
 	TenantID    string   `json:"tenant_id"`
@@ -38,9 +39,11 @@ type Document struct {
 	Tags    []string `json:"tags,omitempty"`
 	TagKeys []string `json:"tag_keys,omitempty"`
 
-	Registry            string                     `json:"registry,omitempty"`
-	Repository          string                     `json:"repository,omitempty"`
-	Name                string                     `json:"name,omitempty"`
+	// Registry, Repository and Name are never NULL in PostgreSQL, so
+	// they are always written, "" included: an empty string is a value.
+	Registry            string                     `json:"registry"`
+	Repository          string                     `json:"repository"`
+	Name                string                     `json:"name"`
 	ConfigDigest        string                     `json:"config_digest,omitempty"`
 	DistributionDigests []store.DistributionDigest `json:"distribution_digests,omitempty"`
 	ImageTags           []string                   `json:"image_tags,omitempty"`
@@ -174,9 +177,9 @@ func (d *Document) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendStrings(b, `,"labels":`, d.Labels)
 	b = appendStrings(b, `,"tags":`, d.Tags)
 	b = appendStrings(b, `,"tag_keys":`, d.TagKeys)
-	b = appendField(b, `,"registry":`, d.Registry)
-	b = appendField(b, `,"repository":`, d.Repository)
-	b = appendField(b, `,"name":`, d.Name)
+	b = appendString(append(b, `,"registry":`...), d.Registry)
+	b = appendString(append(b, `,"repository":`...), d.Repository)
+	b = appendString(append(b, `,"name":`...), d.Name)
 	b = appendField(b, `,"config_digest":`, d.ConfigDigest)
 	if len(d.DistributionDigests) > 0 {
 		b = append(b, `,"distribution_digests":[`...)

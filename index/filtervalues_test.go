@@ -72,12 +72,8 @@ func TestFilterValues(t *testing.T) {
 		}
 		return out
 	}
-	regs := distinct(func(a *store.Asset) []string {
-		if a.Registry == "" {
-			return nil
-		}
-		return []string{a.Registry}
-	})
+	// An empty registry is a stored value, listed as "".
+	regs := distinct(func(a *store.Asset) []string { return []string{a.Registry} })
 	check("registry", values(all(FilterValuesRequest{Field: "registry"}), false), regs)
 	check("registry q=IO", values(all(FilterValuesRequest{Field: "registry", Q: "IO"}), false), filterQ(regs, "io"))
 	labels := distinct(func(a *store.Asset) []string { return a.Labels })

@@ -36,8 +36,10 @@ func hexString(r *rand.Rand, n int) string {
 
 var base = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// randTime is within ~120 days of base, at millisecond precision (the
-// index's precision).
+// randTime is within ~120 days of base, at millisecond precision: the
+// max and min of dates in group values are still computed in milliseconds
+// (Elasticsearch aggregates date_nanos so). TestInstants covers the
+// microseconds filters and sorts keep.
 func randTime(r *rand.Rand) time.Time {
 	return base.Add(time.Duration(r.Int64N(120*24*3600*1000)) * time.Millisecond)
 }

@@ -27,7 +27,8 @@ func groupOracle(assets []*store.Asset, field string) map[string][]*store.Asset 
 		case "class":
 			add(a.ClassName(), a)
 		case "registry":
-			add(a.Registry, a)
+			// Never NULL: an empty registry is a value with its '' bucket.
+			out[a.Registry] = append(out[a.Registry], a)
 		case "labels":
 			for _, l := range a.Labels {
 				add(l, a)

@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -48,14 +49,19 @@ func (c *Client) initialIndex() string { return c.alias + "-" + initialSuffix }
 // creates with the alias: it served from its creation.
 func (c *Client) InitialIndex() string { return c.initialIndex() }
 
-// EnsureIndex creates the first index with the alias unless the alias
-// exists. It is safe to call repeatedly and concurrently.
+// EnsureIndex creates the first index, with the client's Settings, and the
+// alias unless the alias exists. It is safe to call repeatedly and
+// concurrently. An existing index keeps the shape it was made with: only a
+// reindex changes it.
 func (c *Client) EnsureIndex(ctx context.Context) error {
 	exists, err := c.aliasExists(ctx)
 	if err != nil || exists {
 		return err
 	}
-	body := indexBody()
+	body, err := c.createBody()
+	if err != nil {
+		return fmt.Errorf("creating index %s: %w", c.initialIndex(), err)
+	}
 	body["aliases"] = map[string]any{c.alias: map[string]any{}}
 	err = c.do(ctx, http.MethodPut, "/"+c.initialIndex(), body, nil)
 	if err != nil && !isType(err, "resource_already_exists_exception") {
@@ -75,10 +81,14 @@ func (c *Client) aliasExists(ctx context.Context) (bool, error) {
 	return false, fmt.Errorf("checking alias %s: %w", c.alias, err)
 }
 
-// CreateIndex creates a concrete index with the current settings and
-// mapping, without the alias.
+// CreateIndex creates a concrete index with the client's Settings and the
+// current mapping, without the alias.
 func (c *Client) CreateIndex(ctx context.Context, name string) error {
-	if err := c.do(ctx, http.MethodPut, "/"+name, indexBody(), nil); err != nil {
+	body, err := c.createBody()
+	if err == nil {
+		err = c.do(ctx, http.MethodPut, "/"+name, body, nil)
+	}
+	if err != nil {
 		return fmt.Errorf("creating index %s: %w", name, err)
 	}
 	return nil
@@ -201,4 +211,121 @@ func (c *Client) Healthy(ctx context.Context) error {
 		return fmt.Errorf("checking cluster health: cluster is red")
 	}
 	return nil
+}
+
+// Defaults and bounds of IndexSettings (ASSETS_INDEX_SHARDS,
+// ASSETS_INDEX_REPLICAS).
+const (
+	// IndexShardsDefault is one primary shard: every aggregation is then
+	// computed in one place, and one shard holds tens of millions of
+	// assets (see docs/sizing.md) before a second pays for its fan-out.
+	IndexShardsDefault = 1
+	// IndexReplicasDefault is no replica, right for one node (a replica
+	// never lives on its primary's node, so it would stay unassigned and
+	// the cluster yellow); a cluster of several nodes wants at least 1.
+	IndexReplicasDefault = 0
+	// IndexShardsMax is Elasticsearch's own limit on primary shards of one
+	// index (index.number_of_shards).
+	IndexShardsMax = 1024
+)
+
+// IndexSettings are the shape of a concrete index. Documents keep the
+// default routing (by _id, spread evenly over the shards): every read is
+// scoped by a filter and fans out to all shards, and every aggregation the
+// client runs is exact on any number of shards (composite aggregations, or
+// terms aggregations that every shard answers in full; see docs/sizing.md), so no
+// read or write needs a routing value and an asset that moves to another
+// tenant can never leave a copy behind on its old shard.
+type IndexSettings struct {
+	// Shards is number_of_shards, fixed when the index is created: a new
+	// value takes effect with the next reindex.
+	Shards int
+	// Replicas is number_of_replicas: copies of each shard on other nodes,
+	// for availability and read throughput.
+	Replicas int
+}
+
+// DefaultIndexSettings are IndexShardsDefault and IndexReplicasDefault.
+func DefaultIndexSettings() IndexSettings {
+	return IndexSettings{Shards: IndexShardsDefault, Replicas: IndexReplicasDefault}
+}
+
+// Validate reports settings Elasticsearch would refuse.
+func (s IndexSettings) Validate() error {
+	if s.Shards < 1 || s.Shards > IndexShardsMax {
+		return fmt.Errorf("%d shards: want 1 to %d", s.Shards, IndexShardsMax)
+	}
+	if s.Replicas < 0 {
+		return fmt.Errorf("%d replicas: want 0 or more", s.Replicas)
+	}
+	return nil
+}
+
+// createBody is the create-index request with the client's Settings,
+// which are checked first so a bad shape fails before anything is made.
+func (c *Client) createBody() (map[string]any, error) {
+	if err := c.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("index settings: %w", err)
+	}
+	body := indexBody()
+	idx := body["settings"].(map[string]any)["index"].(map[string]any)
+	idx["number_of_shards"], idx["number_of_replicas"] = c.Settings.Shards, c.Settings.Replicas
+	return body, nil
+}
+
+// SettingsOf reads the shape of a concrete index (or of the one behind the
+// alias).
+func (c *Client) SettingsOf(ctx context.Context, name string) (IndexSettings, error) {
+	var out map[string]struct {
+		Settings struct {
+			Index struct {
+				Shards   string `json:"number_of_shards"`
+				Replicas string `json:"number_of_replicas"`
+			} `json:"index"`
+		} `json:"settings"`
+	}
+	path := "/" + name + "/_settings/index.number_of_shards,index.number_of_replicas"
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return IndexSettings{}, fmt.Errorf("reading settings of %s: %w", name, err)
+	}
+	if len(out) != 1 {
+		return IndexSettings{}, fmt.Errorf("reading settings of %s: %d indexes answered, want 1", name, len(out))
+	}
+	var s IndexSettings
+	for _, v := range out {
+		shards, err1 := strconv.Atoi(v.Settings.Index.Shards)
+		replicas, err2 := strconv.Atoi(v.Settings.Index.Replicas)
+		if err := errors.Join(err1, err2); err != nil {
+			return IndexSettings{}, fmt.Errorf("reading settings of %s: %w", name, err)
+		}
+		s = IndexSettings{Shards: shards, Replicas: replicas}
+	}
+	return s, nil
+}
+
+// ShardCounts returns how many documents in scope each shard of the index
+// behind the alias holds, shard 0 first: how evenly a tenant spreads, for
+// sizing (see docs/sizing.md) and for tests that need a scope to span
+// shards.
+func (c *Client) ShardCounts(ctx context.Context, s Scope) ([]int64, error) {
+	q, err := scopedQuery(s, nil)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := c.SettingsOf(ctx, c.alias)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, settings.Shards)
+	for i := range out {
+		var res struct {
+			Count int64 `json:"count"`
+		}
+		path := "/" + c.alias + "/_count?preference=_shards:" + strconv.Itoa(i)
+		if err := c.do(ctx, http.MethodPost, path, Query{"query": q}, &res); err != nil {
+			return nil, fmt.Errorf("counting shard %d of %s: %w", i, c.alias, err)
+		}
+		out[i] = res.Count
+	}
+	return out, nil
 }

@@ -5,26 +5,30 @@ package index
 
 func keyword() map[string]any { return map[string]any{"type": "keyword"} }
 
-// ciKeyword is matched case-insensitively: the indexed term is lowercased,
-// and Elasticsearch lowercases term, range, prefix and wildcard values for
-// it too. raw keeps the original for facets and autocomplete.
-func ciKeyword(raw bool) map[string]any {
-	m := map[string]any{"type": "keyword", "normalizer": "lowercase"}
-	if raw {
-		m["fields"] = map[string]any{"raw": keyword()}
-	}
-	return m
+// uuidKeyword holds ids (UUIDs): the lowercase normalizer makes the
+// indexed term and every compared value lowercase, so an id matches in any
+// case, as a PostgreSQL uuid does.
+func uuidKeyword() map[string]any {
+	return map[string]any{"type": "keyword", "normalizer": "lowercase"}
 }
 
-// csKeyword is matched exactly (case-sensitive) and has an lc sub-field for
-// case-insensitive wildcards and q.
-func csKeyword() map[string]any {
+// textKeyword is a string as stored: exact comparisons, sorts and
+// aggregations see the original case; its lc sub-field (lowercase
+// normalizer) serves the case-insensitive wildcards and q.
+func textKeyword() map[string]any {
 	return map[string]any{"type": "keyword", "fields": map[string]any{
 		"lc": map[string]any{"type": "keyword", "normalizer": "lowercase"},
 	}}
 }
 
-func date() map[string]any { return map[string]any{"type": "date"} }
+// date keeps the nanoseconds of an instant (PostgreSQL keeps microseconds;
+// a date type would cut them to milliseconds). date_nanos spans 1970 to
+// 2262: ignore_malformed keeps a document with an instant outside that
+// (a built_at of year 1) instead of rejecting it, the field then being
+// unindexed (missing to filters and sorts) while _source keeps it.
+func date() map[string]any {
+	return map[string]any{"type": "date_nanos", "ignore_malformed": true}
+}
 
 // indexBody is the body of the create-index request.
 func indexBody() map[string]any {
@@ -32,8 +36,9 @@ func indexBody() map[string]any {
 	return map[string]any{
 		"settings": map[string]any{
 			"index": map[string]any{
-				"number_of_shards":   1,
-				"number_of_replicas": 0,
+				// The defaults; Client.createBody puts the configured shape.
+				"number_of_shards":   IndexShardsDefault,
+				"number_of_replicas": IndexReplicasDefault,
 				// A delete's tombstone (with its external version) must outlive
 				// any write that can still arrive late, or that write would
 				// resurrect the document; a reindex can run for a while.
@@ -43,27 +48,27 @@ func indexBody() map[string]any {
 		"mappings": map[string]any{
 			"dynamic": "strict",
 			"properties": map[string]any{
-				"id":            ciKeyword(false),
-				"tenant_id":     ciKeyword(false),
-				"org_ids":       ciKeyword(false),
-				"group_ids":     ciKeyword(false),
+				"id":            uuidKeyword(),
+				"tenant_id":     uuidKeyword(),
+				"org_ids":       uuidKeyword(),
+				"group_ids":     uuidKeyword(),
 				"version":       map[string]any{"type": "long", "index": false},
 				"type":          keyword(),
 				"class":         keyword(),
 				"class_rank":    map[string]any{"type": "byte"},
 				"class_locked":  map[string]any{"type": "boolean"},
-				"labels":        csKeyword(),
-				"tags":          csKeyword(),
+				"labels":        textKeyword(),
+				"tags":          textKeyword(),
 				"tag_keys":      keyword(),
-				"registry":      ciKeyword(true),
-				"repository":    ciKeyword(true),
-				"name":          ciKeyword(true),
-				"config_digest": ciKeyword(false),
+				"registry":      textKeyword(),
+				"repository":    textKeyword(),
+				"name":          textKeyword(),
+				"config_digest": textKeyword(),
 				"distribution_digests": map[string]any{"properties": map[string]any{
-					"manifest_digest": ciKeyword(false),
-					"index_digest":    ciKeyword(false),
+					"manifest_digest": textKeyword(),
+					"index_digest":    textKeyword(),
 				}},
-				"image_tags":       csKeyword(),
+				"image_tags":       textKeyword(),
 				"built_at":         date(),
 				"size_bytes":       map[string]any{"type": "long"},
 				"os":               keyword(),
@@ -72,7 +77,7 @@ func indexBody() map[string]any {
 				"variant":          keyword(),
 				"author":           map[string]any{"type": "keyword", "ignore_above": 1024},
 				"config":           map[string]any{"type": "object", "enabled": false},
-				"image_labels":     csKeyword(),
+				"image_labels":     textKeyword(),
 				"image_label_keys": keyword(),
 				"extra":            map[string]any{"type": "object", "enabled": false},
 				"risk_score":       integer,

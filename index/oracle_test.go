@@ -34,8 +34,6 @@ func anyOf(xs []string, f func(string) bool) bool {
 
 func lower(s string) string { return strings.ToLower(s) }
 
-func eqFold(a, b string) bool { return lower(a) == lower(b) }
-
 func ts(s string) time.Time {
 	t, err := rsql.ParseTimestamp(s)
 	if err != nil {
@@ -104,28 +102,38 @@ func oracleCases(f *fixture) []oracleCase {
 	builtStr := withBuilt.BuiltAt.Format(time.RFC3339Nano)
 	riskIs := func(a *store.Asset, f func(int32) bool) bool { return a.RiskScore != nil && f(*a.RiskScore) }
 	return []oracleCase{
-		{"registry==docker.io", func(a *store.Asset) bool { return eqFold(a.Registry, "docker.io") }},
-		{"registry==QUAY.IO", func(a *store.Asset) bool { return eqFold(a.Registry, "quay.io") }},
+		// Exact comparisons see values as stored; patterns ignore case.
+		{"registry==docker.io", func(a *store.Asset) bool { return a.Registry == "docker.io" }},
+		{"registry==Quay.io", func(a *store.Asset) bool { return a.Registry == "Quay.io" }},
+		{"registry==QUAY.IO", func(a *store.Asset) bool { return a.Registry == "QUAY.IO" }},
 		{"registry==*IO", func(a *store.Asset) bool { return glob("*io", a.Registry) }},
+		{"registry==QUAY*", func(a *store.Asset) bool { return glob("quay*", a.Registry) }},
 		{"registry==gh*", func(a *store.Asset) bool { return glob("gh*", a.Registry) }},
 		{"registry==*example*", func(a *store.Asset) bool { return glob("*example*", a.Registry) }},
-		{"registry==*", func(a *store.Asset) bool { return a.Registry != "" }},
-		{"registry!=*", func(a *store.Asset) bool { return a.Registry == "" }},
+		// An empty registry is a value: * matches it, '' finds it.
+		{"registry==*", func(a *store.Asset) bool { return true }},
+		{"registry!=*", func(a *store.Asset) bool { return false }},
 		{"registry==d*k*r.io", func(a *store.Asset) bool { return glob("d*k*r.io", a.Registry) }},
-		{"registry!=docker.io", func(a *store.Asset) bool { return !eqFold(a.Registry, "docker.io") }},
+		{"registry!=docker.io", func(a *store.Asset) bool { return a.Registry != "docker.io" }},
 		{"registry!=*.io", func(a *store.Asset) bool { return !glob("*.io", a.Registry) }},
 		{"registry==''", func(a *store.Asset) bool { return a.Registry == "" }},
 		{`registry!=""`, func(a *store.Asset) bool { return a.Registry != "" }},
-		{"registry=in=(docker.io,ghcr.io)", func(a *store.Asset) bool { return eqFold(a.Registry, "docker.io") || eqFold(a.Registry, "ghcr.io") }},
-		{"registry=in=(docker.io,'')", func(a *store.Asset) bool { return eqFold(a.Registry, "docker.io") || a.Registry == "" }},
-		{"registry=out=(docker.io,'')", func(a *store.Asset) bool { return !eqFold(a.Registry, "docker.io") && a.Registry != "" }},
-		{"registry=out=(Quay.io)", func(a *store.Asset) bool { return !eqFold(a.Registry, "quay.io") }},
-		{"registry=lt=h", func(a *store.Asset) bool { return a.Registry != "" && lower(a.Registry) < "h" }},
-		{"registry=ge=QUAY.io", func(a *store.Asset) bool { return a.Registry != "" && lower(a.Registry) >= "quay.io" }},
+		{"registry=in=(docker.io,ghcr.io)", func(a *store.Asset) bool { return a.Registry == "docker.io" || a.Registry == "ghcr.io" }},
+		{"registry=in=(docker.io,QUAY.IO)", func(a *store.Asset) bool { return a.Registry == "docker.io" }},
+		{"registry=in=(docker.io,'')", func(a *store.Asset) bool { return a.Registry == "docker.io" || a.Registry == "" }},
+		{"registry=out=(docker.io,'')", func(a *store.Asset) bool { return a.Registry != "docker.io" && a.Registry != "" }},
+		{"registry=out=(Quay.io)", func(a *store.Asset) bool { return a.Registry != "Quay.io" }},
+		{"registry=out=(quay.io)", func(a *store.Asset) bool { return a.Registry != "quay.io" }},
+		{"registry=lt=h", func(a *store.Asset) bool { return a.Registry < "h" }},
+		{"registry=ge=QUAY.io", func(a *store.Asset) bool { return a.Registry >= "QUAY.io" }},
+		{"registry=ge=quay.io", func(a *store.Asset) bool { return a.Registry >= "quay.io" }},
 		{"repository==library/*", func(a *store.Asset) bool { return strings.HasPrefix(a.Repository, "library/") }},
 		{"name==*nginx", func(a *store.Asset) bool { return glob("*nginx", a.Name) }},
-		{"name==docker.io/library/nginx", func(a *store.Asset) bool { return eqFold(a.Name, "docker.io/library/nginx") }},
-		{"name=gt=ghcr.io/team/api-server", func(a *store.Asset) bool { return lower(a.Name) > "ghcr.io/team/api-server" }},
+		{"name==docker.io/library/nginx", func(a *store.Asset) bool { return a.Name == "docker.io/library/nginx" }},
+		{"name==Quay.io/library/redis", func(a *store.Asset) bool { return a.Name == "Quay.io/library/redis" }},
+		{"name==quay.io/library/redis", func(a *store.Asset) bool { return a.Name == "quay.io/library/redis" }},
+		{"repository==*NGINX*", func(a *store.Asset) bool { return glob("*nginx*", a.Repository) }},
+		{"name=gt=ghcr.io/team/api-server", func(a *store.Asset) bool { return a.Name > "ghcr.io/team/api-server" }},
 		{"labels==prod", func(a *store.Asset) bool { return slices.Contains(a.Labels, "prod") }},
 		{"labels==Critical", func(a *store.Asset) bool { return slices.Contains(a.Labels, "Critical") }},
 		{"labels==*CRIT*", func(a *store.Asset) bool { return anyOf(a.Labels, func(l string) bool { return glob("*crit*", l) }) }},
@@ -178,6 +186,16 @@ func oracleCases(f *fixture) []oracleCase {
 		{"class=gt=B", func(a *store.Asset) bool { return a.ClassRank > 2 }},
 		{"type==container_images", func(a *store.Asset) bool { return true }},
 		{"type!=container_images", func(a *store.Asset) bool { return false }},
+		// The contract's wildcard examples, on enumerated fields.
+		{"type==*image*", func(a *store.Asset) bool { return true }},
+		{"type==container*", func(a *store.Asset) bool { return true }},
+		{"type==*images", func(a *store.Asset) bool { return true }},
+		{"type==*IMAGES", func(a *store.Asset) bool { return true }},
+		{"type!=*image*", func(a *store.Asset) bool { return false }},
+		{"class!=*test*", func(a *store.Asset) bool { return true }},
+		{"class==*", func(a *store.Asset) bool { return true }},
+		{"class==b*", func(a *store.Asset) bool { return a.ClassRank == 2 }},
+		{"class!=*A", func(a *store.Asset) bool { return a.ClassRank != 1 }},
 		{"risk_score==500", func(a *store.Asset) bool { return riskIs(a, func(r int32) bool { return r == 500 }) }},
 		{"risk_score==''", func(a *store.Asset) bool { return a.RiskScore == nil }},
 		{"risk_score=out=('',0)", func(a *store.Asset) bool { return riskIs(a, func(r int32) bool { return r != 0 }) }},
@@ -200,7 +218,12 @@ func oracleCases(f *fixture) []oracleCase {
 		{"id==" + a5.ID, func(a *store.Asset) bool { return a.ID == a5.ID }},
 		{"id==" + strings.ToUpper(a5.ID), func(a *store.Asset) bool { return a.ID == a5.ID }},
 		{"id=in=(" + a5.ID + "," + f.assets[6].ID + ")", func(a *store.Asset) bool { return a.ID == a5.ID || a.ID == f.assets[6].ID }},
-		{"config_digest==" + strings.ToUpper(withDigest.ConfigDigest), func(a *store.Asset) bool { return a.ConfigDigest == withDigest.ConfigDigest }},
+		{"config_digest==" + withDigest.ConfigDigest, func(a *store.Asset) bool { return a.ConfigDigest == withDigest.ConfigDigest }},
+		{"config_digest==" + strings.ToUpper(withDigest.ConfigDigest), func(a *store.Asset) bool { return false }},
+		{"config_digest==" + strings.ToUpper(withDigest.ConfigDigest[:20]) + "*", func(a *store.Asset) bool {
+			return strings.HasPrefix(a.ConfigDigest, withDigest.ConfigDigest[:20])
+		}},
+		{"manifest_digest=in=(" + strings.ToUpper(md) + ")", func(a *store.Asset) bool { return false }},
 		{"config_digest==*" + withDigest.ConfigDigest[20:30] + "*", func(a *store.Asset) bool {
 			return strings.Contains(a.ConfigDigest, withDigest.ConfigDigest[20:30])
 		}},
@@ -226,7 +249,7 @@ func oracleCases(f *fixture) []oracleCase {
 		{`q=="a*b"`, func(a *store.Asset) bool { return qMatch(a, "a*b") }},
 		{`q=="t?"`, func(a *store.Asset) bool { return qMatch(a, "t?") }},
 		{"(registry==docker.io,registry==ghcr.io);labels==prod", func(a *store.Asset) bool {
-			return (eqFold(a.Registry, "docker.io") || eqFold(a.Registry, "ghcr.io")) && slices.Contains(a.Labels, "prod")
+			return (a.Registry == "docker.io" || a.Registry == "ghcr.io") && slices.Contains(a.Labels, "prod")
 		}},
 		{"class==A,risk_score=gt=900;tags.env==prod", func(a *store.Asset) bool {
 			return a.ClassRank == 1 || riskIs(a, func(r int32) bool { return r > 900 }) && a.Tags["env"] == "prod"
@@ -355,7 +378,7 @@ func sortKey(a *store.Asset, name string) []int64 {
 		if t == nil {
 			return nil
 		}
-		return []int64{t.UnixMilli()}
+		return []int64{t.UnixNano()}
 	}
 	switch name {
 	case "created_at":
@@ -386,14 +409,16 @@ func sortKey(a *store.Asset, name string) []int64 {
 	panic(name)
 }
 
+// sortString is the oracle's sort value of a string sort field: the value
+// as stored, the empty string included (every asset has one).
 func sortString(a *store.Asset, name string) (string, bool) {
 	switch name {
 	case "registry":
-		return lower(a.Registry), a.Registry != ""
+		return a.Registry, true
 	case "repository":
-		return lower(a.Repository), a.Repository != ""
+		return a.Repository, true
 	case "name":
-		return lower(a.Name), a.Name != ""
+		return a.Name, true
 	}
 	return "", false
 }

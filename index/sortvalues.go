@@ -69,7 +69,7 @@ func searchAfter(sort []SortField, values []any, pit bool) []any {
 // where the value is missing.
 func sortValueFits(typ string, v any) bool {
 	switch typ {
-	case "date", "long", "integer", "short", "byte":
+	case "date", "date_nanos", "long", "integer", "short", "byte":
 		n, ok := v.(json.Number)
 		if !ok {
 			return false

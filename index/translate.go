@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/openinventory/assets/rsql"
 )
@@ -24,10 +23,10 @@ func Translate(n rsql.Node) (Query, error) {
 }
 
 // qFields are searched by q: labels, tag keys and values, registry,
-// repository, name, digests and image tags (all lowercase-normalised).
+// repository, name, digests and image tags (their lowercase sub-fields).
 var qFields = []string{
-	"labels.lc", "tags.lc", "registry", "repository", "name", "config_digest",
-	"distribution_digests.manifest_digest", "distribution_digests.index_digest", "image_tags.lc",
+	"labels.lc", "tags.lc", "registry.lc", "repository.lc", "name.lc", "config_digest.lc",
+	"distribution_digests.manifest_digest.lc", "distribution_digests.index_digest.lc", "image_tags.lc",
 }
 
 func (c *Catalogue) translate(n rsql.Node) (Query, error) {
@@ -143,12 +142,11 @@ func (t strTarget) present() Query {
 	return exists(t.f.exact)
 }
 
-// missingOrEmpty is what =="" means: no value, or (for a key) an empty one.
+// missingOrEmpty is what =="" means: no value, or an empty one. The empty
+// string is a value of its own (==* matches it); ” also covers the
+// missing, as it does for numbers and dates.
 func (t strTarget) missingOrEmpty() Query {
-	if t.pair() {
-		return or(not(t.present()), term(t.f.exact, t.value("")))
-	}
-	return not(t.present())
+	return or(not(t.present()), term(t.f.exact, t.value("")))
 }
 
 func (t strTarget) eq(v string) (Query, error) {
@@ -359,14 +357,20 @@ func allDigits(s string) bool {
 	return true
 }
 
-// parseDate accepts an RFC 3339 date-time or a date (midnight UTC) and
-// returns it as an RFC 3339 UTC string.
+// instantLayout writes all nine fractional digits: Elasticsearch reads a
+// bound with fewer as covering the digits left out (gt 10:00:00Z would be
+// after 10:00:00.999999999), and a value is the one instant it names.
+const instantLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// parseDate accepts an RFC 3339 date-time or a date (that day's midnight
+// UTC, an instant like any other) and returns it as a UTC instant with
+// nanoseconds.
 func parseDate(s string) (any, error) {
 	t, err := rsql.ParseTimestamp(s)
 	if err != nil {
 		return nil, err
 	}
-	return t.UTC().Format(time.RFC3339Nano), nil
+	return t.UTC().Format(instantLayout), nil
 }
 
 func term(field string, v any) Query { return Query{"term": Query{field: v}} }

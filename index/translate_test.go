@@ -17,16 +17,16 @@ func TestTranslate(t *testing.T) {
 	}{
 		{`registry==docker.io`, `{"term":{"registry":"docker.io"}}`},
 		{`registry!=docker.io`, `{"bool":{"must_not":[{"term":{"registry":"docker.io"}}]}}`},
-		{`registry==''`, `{"bool":{"must_not":[{"exists":{"field":"registry"}}]}}`},
-		{`registry!=''`, `{"exists":{"field":"registry"}}`},
+		{`registry==''`, `{"bool":{"minimum_should_match":1,"should":[{"bool":{"must_not":[{"exists":{"field":"registry"}}]}},{"term":{"registry":""}}]}}`},
+		{`registry!=''`, `{"bool":{"must_not":[{"bool":{"minimum_should_match":1,"should":[{"bool":{"must_not":[{"exists":{"field":"registry"}}]}},{"term":{"registry":""}}]}}]}}`},
 		{`registry==*`, `{"exists":{"field":"registry"}}`},
-		{`registry==Dock*`, `{"prefix":{"registry":{"case_insensitive":true,"value":"dock"}}}`},
-		{`registry==*IO`, `{"wildcard":{"registry":{"case_insensitive":true,"value":"*io"}}}`},
-		{`registry==*doc**k*`, `{"wildcard":{"registry":{"case_insensitive":true,"value":"*doc*k*"}}}`},
+		{`registry==Dock*`, `{"prefix":{"registry.lc":{"case_insensitive":true,"value":"dock"}}}`},
+		{`registry==*IO`, `{"wildcard":{"registry.lc":{"case_insensitive":true,"value":"*io"}}}`},
+		{`registry==*doc**k*`, `{"wildcard":{"registry.lc":{"case_insensitive":true,"value":"*doc*k*"}}}`},
 		{`labels=="a?b\\*"`, `{"prefix":{"labels.lc":{"case_insensitive":true,"value":"a?b\\"}}}`},
 		{`labels=="*a?b\\*"`, `{"wildcard":{"labels.lc":{"case_insensitive":true,"value":"*a\\?b\\\\*"}}}`},
 		{`labels=in=("a*b",c)`, `{"terms":{"labels":["a*b","c"]}}`},
-		{`labels=out=(x,'')`, `{"bool":{"must_not":[{"bool":{"minimum_should_match":1,"should":[{"bool":{"must_not":[{"exists":{"field":"labels"}}]}},{"terms":{"labels":["x"]}}]}}]}}`},
+		{`labels=out=(x,'')`, `{"bool":{"must_not":[{"bool":{"minimum_should_match":1,"should":[{"bool":{"minimum_should_match":1,"should":[{"bool":{"must_not":[{"exists":{"field":"labels"}}]}},{"term":{"labels":""}}]}},{"terms":{"labels":["x"]}}]}}]}}`},
 		{`name=lt=m`, `{"range":{"name":{"lt":"m"}}}`},
 		{`tags.env==prod`, `{"term":{"tags":"env\u001fprod"}}`},
 		{`tags.env==''`, `{"bool":{"minimum_should_match":1,"should":[{"bool":{"must_not":[{"term":{"tag_keys":"env"}}]}},{"term":{"tags":"env\u001f"}}]}}`},
@@ -38,21 +38,23 @@ func TestTranslate(t *testing.T) {
 		{`risk_score=gt=+05`, `{"range":{"risk_score":{"gt":5}}}`},
 		{`risk_score=in=(1,2.50)`, `{"terms":{"risk_score":[1,2.5]}}`},
 		{`risk_score!=3`, `{"bool":{"must_not":[{"term":{"risk_score":3}}]}}`},
-		{`created_at=ge=2024-01-02`, `{"range":{"created_at":{"gte":"2024-01-02T00:00:00Z"}}}`},
-		{`created_at<2024-01-02T03:04:05.123+01:00`, `{"range":{"created_at":{"lt":"2024-01-02T02:04:05.123Z"}}}`},
+		{`created_at=ge=2024-01-02`, `{"range":{"created_at":{"gte":"2024-01-02T00:00:00.000000000Z"}}}`},
+		{`created_at<2024-01-02T03:04:05.123+01:00`, `{"range":{"created_at":{"lt":"2024-01-02T02:04:05.123000000Z"}}}`},
 		{`class==A`, `{"term":{"class":"A"}}`},
 		{`manifest_digest==sha256:AB`, `{"term":{"distribution_digests.manifest_digest":"sha256:AB"}}`},
 		{`image_tag==v1`, `{"term":{"image_tags":"v1"}}`},
 		{`q==''`, `{"match_all":{}}`},
+		{`type==*image*`, `{"wildcard":{"type":{"case_insensitive":true,"value":"*image*"}}}`},
+		{`class!=*test*`, `{"bool":{"must_not":[{"wildcard":{"class":{"case_insensitive":true,"value":"*test*"}}}]}}`},
 		{`q=="N*x"`, `{"bool":{"minimum_should_match":1,"should":[` +
 			`{"wildcard":{"labels.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
 			`{"wildcard":{"tags.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"registry":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"repository":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"name":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"config_digest":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"distribution_digests.manifest_digest":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"distribution_digests.index_digest":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"registry.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"repository.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"name.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"config_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"distribution_digests.manifest_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
+			`{"wildcard":{"distribution_digests.index_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
 			`{"wildcard":{"image_tags.lc":{"case_insensitive":true,"value":"*n\\*x*"}}}]}}`},
 		{`class==A;(type==container_images,labels==x)`, `{"bool":{"filter":[{"term":{"class":"A"}},{"bool":{"minimum_should_match":1,"should":[{"term":{"type":"container_images"}},{"term":{"labels":"x"}}]}}]}}`},
 	} {

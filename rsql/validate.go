@@ -70,6 +70,11 @@ func (v *validator) comparison(c *Comparison) *Error {
 		if a == "" && equality && f.Type != TypeText {
 			continue
 		}
+		// In == and != a * makes a pattern, which an enumerated field
+		// takes like any string field (type==*image*).
+		if f.Type == TypeEnum && (c.Op == OpEqual || c.Op == OpNotEqual) && strings.Contains(a, "*") {
+			continue
+		}
 		if msg := checkValue(f, a); msg != "" {
 			return errorf(c.Pos, "%s for %s: %s", quoteText(a), quoteText(c.Selector), msg)
 		}

@@ -38,7 +38,11 @@ type ReindexConfig struct {
 
 // ReindexResult tells what a reindex did.
 type ReindexResult struct {
-	Index    string
+	Index string
+	// Settings are the shape the new index was created with: the index
+	// client's (ASSETS_INDEX_SHARDS, ASSETS_INDEX_REPLICAS), whatever the
+	// previous index had, so a reindex is how a new shape takes effect.
+	Settings index.IndexSettings
 	Previous []string
 	Deleted  []string
 	Docs     uint64
@@ -58,7 +62,7 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 		return ReindexResult{}, err
 	}
 	name := idx.NewIndexName()
-	res := ReindexResult{Index: name}
+	res := ReindexResult{Index: name, Settings: idx.Settings}
 	// Every failure from here on removes what this run created: a leftover
 	// would otherwise linger and, before served_indexes, pass for a
 	// previous index.
@@ -69,6 +73,7 @@ func Reindex(ctx context.Context, pool *pgxpool.Pool, idx *index.Client, log *sl
 	if err := idx.CreateIndex(ctx, name); err != nil {
 		return abandon(err) // the create may have happened without its answer
 	}
+	log.Info("created the new index", "index", name, "shards", idx.Settings.Shards, "replicas", idx.Settings.Replicas)
 	if err := store.AddIndexTarget(ctx, pool, name); err != nil {
 		return abandon(err)
 	}

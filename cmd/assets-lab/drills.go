@@ -43,7 +43,7 @@ The drills, in order:
 			if cfg.Binary, err = assetsBinary(cfg.Binary); err != nil {
 				return err
 			}
-			for _, p := range []*string{&cfg.WorkDir, &cfg.ServicesScript} {
+			for _, p := range []*string{&cfg.WorkDir, &cfg.ServicesScript, &cfg.PublishedContract} {
 				if *p, err = filepath.Abs(*p); err != nil {
 					return err
 				}
@@ -64,6 +64,7 @@ The drills, in order:
 	f.StringVar(&cfg.WorkDir, "work-dir", ".services/drills", "logs, reports and the copy of the binary")
 	f.StringVar(&cfg.ServicesScript, "services-script", "scripts/services.sh", "script with stop|start postgres|elasticsearch")
 	f.StringVar(&cfg.Schemathesis, "schemathesis", "", "the schemathesis CLI (scripts/drills.sh installs one)")
+	f.StringVar(&cfg.PublishedContract, "published-contract", drills.PublishedContractDefault, "the published OpenAPI document the published-contract drill fuzzes with")
 	f.StringVar(&cfg.Binary, "bin", "", "the assets binary the children run (default: assets next to this binary)")
 	f.IntVar(&cfg.Assets, "assets", 3000, "assets to seed")
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the data, the load and the fault timing")

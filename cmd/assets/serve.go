@@ -28,6 +28,8 @@ type serveOptions struct {
 	rateBurst         int
 	rateKeys          int
 	trustXFF          bool
+	trustProxy        bool
+	publicURL         string
 	filterCostMax     int
 	groupValuesMax    int
 	filterValuesPages int
@@ -43,6 +45,8 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"rate-burst", "ASSETS_RATE_BURST"},
 	{"rate-limit-keys", "ASSETS_RATE_LIMIT_KEYS"},
 	{"trust-forwarded-for", "ASSETS_TRUST_FORWARDED_FOR"},
+	{"trust-proxy", "ASSETS_TRUST_PROXY"},
+	{"public-url", "ASSETS_PUBLIC_URL"},
 	{"filter-cost-max", "ASSETS_FILTER_COST_MAX"},
 	{"group-values-max-buckets", "ASSETS_GROUP_VALUES_MAX_BUCKETS"},
 	{"filter-values-max-pages", "ASSETS_FILTER_VALUES_MAX_PAGES"},
@@ -76,6 +80,9 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 			if o.filterCostMax <= 0 || o.groupValuesMax <= 0 || o.filterValuesPages <= 0 {
 				return cli.BadInput(fmt.Errorf("--filter-cost-max, --group-values-max-buckets and --filter-values-max-pages must be positive"))
 			}
+			if _, err := api.ParsePublicURL(o.publicURL); err != nil {
+				return cli.BadInput(fmt.Errorf("--public-url: %w", err))
+			}
 			return runServe(cmd.Context(), e, o)
 		},
 	}
@@ -89,7 +96,10 @@ Each flag not given is read from its environment variable: ` + envNames() + `.`,
 	f.Float64Var(&o.rateLimit, "rate-limit", api.RateLimitDefault, "requests per second per token, and per client address without a valid token; 0 disables ($ASSETS_RATE_LIMIT)")
 	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
 	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
-	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "take the client address from the last X-Forwarded-For entry; only behind a proxy that sets it ($ASSETS_TRUST_FORWARDED_FOR)")
+	f.BoolVar(&o.trustXFF, "trust-forwarded-for", false, "the former name of --trust-proxy ($ASSETS_TRUST_FORWARDED_FOR)")
+	_ = f.MarkDeprecated("trust-forwarded-for", "use --trust-proxy, which also covers X-Forwarded-Proto and X-Forwarded-Host")
+	f.BoolVar(&o.trustProxy, "trust-proxy", false, "a proxy sets X-Forwarded-For (client address for rate limiting), X-Forwarded-Proto and X-Forwarded-Host (links without --public-url); only behind one ($ASSETS_TRUST_PROXY)")
+	f.StringVar(&o.publicURL, "public-url", "", "base of every link and Location, e.g. https://assets.example.com; empty: the request's scheme and host ($ASSETS_PUBLIC_URL)")
 	f.IntVar(&o.filterCostMax, "filter-cost-max", rsql.CostMaxDefault, "the most a filter may cost (wildcards, q terms, =in= values); costlier is a 400 ($ASSETS_FILTER_COST_MAX)")
 	f.IntVar(&o.groupValuesMax, "group-values-max-buckets", index.GroupValuesMaxBucketsDefault, "distinct values one group values request may collect; more is a 400 ($ASSETS_GROUP_VALUES_MAX_BUCKETS)")
 	f.IntVar(&o.filterValuesPages, "filter-values-max-pages", index.FilterValuesMaxPagesDefault, "aggregation pages one filter values request may read; more is a 400 ($ASSETS_FILTER_VALUES_MAX_PAGES)")
@@ -122,6 +132,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 	apiCfg := api.Config{
 		Pool: pool, Index: idx, Logger: e.Logger, Registerer: reg, SearchTTL: o.searchTTL,
 		RateLimit: o.rateLimit, RateBurst: o.rateBurst, RateLimitKeys: o.rateKeys, TrustForwardedFor: o.trustXFF,
+		TrustProxy: o.trustProxy, PublicURL: o.publicURL,
 		NoMetricsRoute: o.metricsAddr != "",
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/openinventory/assets/internal/harness"
@@ -41,7 +42,11 @@ func (c *apiClient) url(rel string, q url.Values) string {
 
 // get fetches a path with query (from url or from a links member).
 func (c *apiClient) get(ctx context.Context, pathAndQuery string) ([]byte, error) {
-	b, _, err := harness.Send(ctx, c.http, http.MethodGet, c.base+pathAndQuery, c.header, nil, http.StatusOK)
+	target := c.base + pathAndQuery
+	if strings.HasPrefix(pathAndQuery, "http") { // a link or Location the server made
+		target = pathAndQuery
+	}
+	b, _, err := harness.Send(ctx, c.http, http.MethodGet, target, c.header, nil, http.StatusOK)
 	return b, err
 }
 

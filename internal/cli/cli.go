@@ -91,11 +91,15 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	if e.ElasticsearchURL == "" {
 		return nil, nil, BadInput(errors.New("no Elasticsearch URL: set ASSETS_ELASTICSEARCH_URL"))
 	}
+	settings, err := IndexSettings(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	pool, err := OpenPostgres(ctx, e)
 	if err != nil {
 		return nil, nil, RedactError(err, e.DatabaseURL)
 	}
-	idx, err := openIndex(ctx, e)
+	idx, err := openIndex(ctx, e, settings)
 	if err != nil {
 		pool.Close()
 		return nil, nil, err

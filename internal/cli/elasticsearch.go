@@ -27,9 +27,10 @@ func esTransport() *http.Transport {
 }
 
 // openIndex builds the Elasticsearch client from e (URLs, credentials, TLS
-// trust), checks the cluster's health and the credentials' privileges on
-// the prefix, and makes sure the alias exists. Errors never carry a secret.
-func openIndex(ctx context.Context, e *Env) (*index.Client, error) {
+// trust) with the indexes' settings, checks the cluster's health and the
+// credentials' privileges on the prefix, and makes sure the alias exists.
+// Errors never carry a secret.
+func openIndex(ctx context.Context, e *Env, settings index.IndexSettings) (*index.Client, error) {
 	redact := func(err error) error { return e.ES.RedactError(RedactError(err, e.ElasticsearchURL)) }
 	cfg, err := e.ES.ClientConfig(strings.Split(e.ElasticsearchURL, ","), esTransport())
 	if err != nil {
@@ -44,6 +45,7 @@ func openIndex(ctx context.Context, e *Env) (*index.Client, error) {
 		return nil, redact(fmt.Errorf("creating Elasticsearch client: %w", err))
 	}
 	idx := index.New(es, e.IndexPrefix)
+	idx.Settings = settings
 	if err := idx.Healthy(ctx); err != nil {
 		var re *index.ResponseError
 		// Refused credentials do not fix themselves by waiting.

@@ -61,7 +61,7 @@ func TestOpenIndexStartupChecks(t *testing.T) {
 				ES:     esauth.Config{APIKey: secret},
 				Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			}
-			_, err := openIndex(context.Background(), e)
+			_, err := openIndex(context.Background(), e, index.DefaultIndexSettings())
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("openIndex = %v, want an error containing %q", err, tc.want)
 			}

@@ -55,6 +55,10 @@ type Config struct {
 	ServicesScript string
 	// Schemathesis is the schemathesis CLI; empty fails that drill.
 	Schemathesis string
+	// PublishedContract is the published OpenAPI document the
+	// published-contract drill fuzzes with (default
+	// PublishedContractDefault, relative to the working directory).
+	PublishedContract string
 
 	Assets int   // assets to seed (default 3000)
 	Seed   int64 // seeds the data, the load and the fault timing (default 1)
@@ -92,6 +96,7 @@ func (c *Config) defaults() error {
 	setDefault(&c.Database, "assets_drills")
 	setDefault(&c.IndexPrefix, "drills")
 	setDefault(&c.ServicesScript, "scripts/services.sh")
+	setDefault(&c.PublishedContract, PublishedContractDefault)
 	setDefault(&c.Assets, 3000)
 	setDefault(&c.Seed, 1)
 	setDefault(&c.Rate, 200)
@@ -144,8 +149,9 @@ var all = []drill{
 	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart},
 	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch},
 	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad},
-	{"tenant-isolation", "every route with another tenant's token: 404s, no leaks", tenantIsolation},
+	{"tenant-isolation", "every route with another tenant's token: the documented 403 or 404, no leaks", tenantIsolation},
 	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI},
+	{"published-contract", "schemathesis against the published contract: no 5xx, undocumented status or schema break", publishedContract},
 	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent},
 	// Last: its thousands of stored searches fill the tenant's cap for a while.
 	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient},

@@ -392,6 +392,10 @@ func (h *harness) request(ctx context.Context, method, path, token string, body 
 		header.Set("Authorization", "Token "+token)
 	}
 	start := time.Now()
-	status, rh, b, err := hn.Request(ctx, h.client, method, h.api+path, header, body)
+	target := h.api + path
+	if strings.HasPrefix(path, "http") { // a link or Location the server made
+		target = path
+	}
+	status, rh, b, err := hn.Request(ctx, h.client, method, target, header, body)
 	return response{status: status, header: rh, body: b, elapsed: time.Since(start)}, err
 }

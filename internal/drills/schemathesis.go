@@ -23,11 +23,33 @@ const fuzzTimeout = 6 * time.Minute
 // with tenant A's token and real ids for the path parameters, checking that
 // no answer is a 5xx and every answer matches the document's schemas.
 func fuzzOpenAPI(ctx context.Context, h *harness) Result {
+	return fuzz(ctx, h, fuzzTarget{
+		name: "schemathesis", spec: h.api + "/rest/openapi.json", url: h.api,
+		checks: "not_a_server_error,response_schema_conformance",
+	})
+}
+
+// fuzzTarget is one schemathesis run: the document (a URL or a file), the
+// base URL its paths are relative to, the checks, and extra arguments
+// (operations to leave out).
+type fuzzTarget struct {
+	name, spec, url, checks string
+	extra                   []string
+}
+
+// servedOperations is how many operations the server serves at each of
+// the three scopes, for the examples per operation.
+const servedOperations = 30
+
+// fuzz runs schemathesis for t with tenant A's token and real ids for the
+// path parameters, then verifies that the index followed the generated
+// PATCHes.
+func fuzz(ctx context.Context, h *harness, t fuzzTarget) Result {
 	r := Result{}
 	if h.cfg.Schemathesis == "" {
 		return r.passIf(false, "no schemathesis CLI given (scripts/drills.sh installs one into .services/venv)")
 	}
-	dir := filepath.Join(h.cfg.WorkDir, "schemathesis")
+	dir := filepath.Join(h.cfg.WorkDir, t.name)
 	if err := os.RemoveAll(dir); err != nil {
 		return r.passIf(false, err.Error())
 	}
@@ -35,32 +57,18 @@ func fuzzOpenAPI(ctx context.Context, h *harness) Result {
 		return r.passIf(false, err.Error())
 	}
 	tf := h.fx.tenants[0]
-	searches := map[string]string{}
-	scopes := map[string]string{"Tenant": tf.id, "Group": tf.groupID, "Org": tf.orgID}
-	for label, id := range scopes {
-		sid, err := h.createSearch(ctx, tf, strings.ToLower(label), id)
-		if err != nil {
-			return r.passIf(false, err.Error())
-		}
-		searches[label] = sid
-	}
-	groupField, filter, err := catalogueIDs("tags")
+	confPath, err := h.writeFuzzConfig(ctx, tf, dir)
 	if err != nil {
 		return r.passIf(false, err.Error())
 	}
-	conf := schemathesisConfig(tf, groupField, filter, searches)
-	confPath := filepath.Join(dir, "schemathesis.toml")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		return r.passIf(false, err.Error())
-	}
-	// Examples per operation: enough for FuzzRequests over the 30
+	// Examples per operation: enough for FuzzRequests over the served
 	// operations from the fuzzing phase alone; the other phases add more.
-	perOp := h.cfg.FuzzRequests/30 + 10
+	perOp := h.cfg.FuzzRequests/servedOperations + 10
 	events := filepath.Join(dir, "events.ndjson")
-	args := []string{
-		"--config-file", confPath, "run", h.api + "/rest/openapi.json",
-		"--url", h.api,
-		"--checks", "not_a_server_error,response_schema_conformance",
+	args := append([]string{
+		"--config-file", confPath, "run", t.spec,
+		"--url", t.url,
+		"--checks", t.checks,
 		"--max-examples", fmt.Sprint(perOp),
 		"--seed", fmt.Sprint(h.cfg.Seed),
 		// One worker: Python 3.11's ast module is not thread-safe, and
@@ -75,8 +83,8 @@ func fuzzOpenAPI(ctx context.Context, h *harness) Result {
 		"--report", "ndjson", "--report-ndjson-path", events,
 		"--no-color",
 		"-H", "Authorization: Token " + tf.token,
-	}
-	logPath := filepath.Join(h.logDir, "schemathesis.log")
+	}, t.extra...)
+	logPath := filepath.Join(h.logDir, t.name+".log")
 	began := time.Now()
 	runErr := runLogged(ctx, h.cfg.Schemathesis, args, dir, logPath, fuzzTimeout)
 	took := time.Since(began)
@@ -103,6 +111,29 @@ func fuzzOpenAPI(ctx context.Context, h *harness) Result {
 		return r.passIf(false, verr.Error())
 	}
 	return r.passIf(rep.ok(), "PostgreSQL and Elasticsearch drifted")
+}
+
+// writeFuzzConfig stores a search in each scope of tf and writes the
+// schemathesis configuration pinning the real ids into dir.
+func (h *harness) writeFuzzConfig(ctx context.Context, tf tenantFixture, dir string) (string, error) {
+	searches := map[string]string{}
+	scopes := map[string]string{"Tenant": tf.id, "Group": tf.groupID, "Org": tf.orgID}
+	for label, id := range scopes {
+		sid, err := h.createSearch(ctx, tf, strings.ToLower(label), id)
+		if err != nil {
+			return "", err
+		}
+		searches[label] = sid
+	}
+	groupField, filter, err := catalogueIDs("tags")
+	if err != nil {
+		return "", err
+	}
+	confPath := filepath.Join(dir, "schemathesis.toml")
+	if err := os.WriteFile(confPath, []byte(schemathesisConfig(tf, groupField, filter, searches)), 0o644); err != nil {
+		return "", fmt.Errorf("writing the schemathesis configuration: %w", err)
+	}
+	return confPath, nil
 }
 
 // schemathesisConfig pins the path parameters to the fixture's real ids,

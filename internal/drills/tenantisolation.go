@@ -31,10 +31,13 @@ func catalogueIDs(name string) (groupField, filter string, err error) {
 	return g.ID, f.ID, nil
 }
 
-// probe is one request of the isolation drill.
+// probe is one request of the isolation drill, and the status the
+// published contract documents for it when the scope is hidden from the
+// token (want; objectRoutes' probes expect 404).
 type probe struct {
 	method, path string
 	body         []byte
+	want         int
 }
 
 func (p probe) String() string { return p.method + " " + p.path }
@@ -45,22 +48,25 @@ type objectIDs struct {
 }
 
 // scopeRoutes returns the ten operations of one scope, with valid bodies
-// so that only the scope or the object can make them fail.
+// so that only the scope or the object can make them fail. A scope the
+// token cannot see is a 403 wherever the contract documents one; a
+// search's results document 404 and no 403.
 func scopeRoutes(kind, scopeID string, ids objectIDs) []probe {
 	base := "/rest/" + kind + "s/" + scopeID + "/inventory/assets"
 	update := map[string]any{"labels": map[string]any{"add": []string{"leak-probe"}}}
 	bulk := []byte(fmt.Sprintf(`{"data":[{"type":"container_images","id":%q,"attributes":{"labels":{"add":["leak-probe"]}}}]}`, ids.asset))
+	const hidden, missing = http.StatusForbidden, http.StatusNotFound
 	return []probe{
-		{http.MethodGet, base + "?limit=100", nil},
-		{http.MethodPatch, base, bulk},
-		{http.MethodGet, base + "/" + ids.asset, nil},
-		{http.MethodPatch, base + "/" + ids.asset, patchDocument(ids.asset, update)},
-		{http.MethodPost, base + "/searches", []byte(`{"data":{"type":"searches","attributes":{"filter":"registry==docker.io"}}}`)},
-		{http.MethodGet, base + "/searches/" + ids.search + "/results", nil},
-		{http.MethodGet, base + "/groups", nil},
-		{http.MethodGet, base + "/groups/" + ids.groupField + "/values", nil},
-		{http.MethodGet, base + "/filters", nil},
-		{http.MethodGet, base + "/filters/" + ids.filter + "/values", nil},
+		{http.MethodGet, base + "?limit=100", nil, hidden},
+		{http.MethodPatch, base, bulk, hidden},
+		{http.MethodGet, base + "/" + ids.asset, nil, hidden},
+		{http.MethodPatch, base + "/" + ids.asset, patchDocument(ids.asset, update), hidden},
+		{http.MethodPost, base + "/searches", []byte(`{"data":{"type":"searches","attributes":{"filter":"registry==docker.io"}}}`), hidden},
+		{http.MethodGet, base + "/searches/" + ids.search + "/results", nil, missing},
+		{http.MethodGet, base + "/groups", nil, hidden},
+		{http.MethodGet, base + "/groups/" + ids.groupField + "/values", nil, hidden},
+		{http.MethodGet, base + "/filters", nil, hidden},
+		{http.MethodGet, base + "/filters/" + ids.filter + "/values", nil, hidden},
 	}
 }
 
@@ -68,13 +74,19 @@ func scopeRoutes(kind, scopeID string, ids objectIDs) []probe {
 // asset or a search) besides the scope.
 func objectRoutes(kind, scopeID string, ids objectIDs) []probe {
 	r := scopeRoutes(kind, scopeID, ids)
-	return []probe{r[1], r[2], r[3], r[5]}
+	out := []probe{r[1], r[2], r[3], r[5]}
+	for i := range out {
+		out[i].want = http.StatusNotFound // the scope is the caller's own: the object is missing
+	}
+	return out
 }
 
 // tenantIsolation sends every route of every scope of one tenant with the
 // other tenant's token, and every route naming an object with the other
 // tenant's objects in the caller's own scopes, both ways. Every answer must
-// be a 404 error document that holds none of the other tenant's ids
+// be an error document of the status the published contract documents for
+// its route (403 for a hidden scope, 404 for a search's results or another
+// tenant's object in an own scope) that holds none of the other tenant's ids
 // (beyond the ones the request itself carried) and is byte for byte the
 // answer to the same request with unknown ids; the other tenant's data
 // must be unchanged.
@@ -102,7 +114,7 @@ func tenantIsolation(ctx context.Context, h *harness) Result {
 			secrets = append(secrets, searches[kind])
 		}
 		// The same reads with the caller's own scopes and objects must
-		// succeed, or the 404s below would prove nothing.
+		// succeed, or the refusals below would prove nothing.
 		for _, kind := range []string{"tenant", "group", "org"} {
 			sid, err := h.createSearch(ctx, caller, kind, callerScopes[kind])
 			if err != nil {
@@ -159,7 +171,7 @@ func tenantIsolation(ctx context.Context, h *harness) Result {
 			failures = append(failures, fmt.Sprintf("tenant %s changed: %s -> %s", victim.id, before, after))
 		}
 	}
-	r.Measured = fmt.Sprintf("%d probes (10 routes x 3 scopes + 4 object routes x 3 scopes, both ways) + twins with unknown ids: %d of %d not a 404 or leaking, %d echo only the id sent; %d own-scope controls 200",
+	r.Measured = fmt.Sprintf("%d probes (10 routes x 3 scopes + 4 object routes x 3 scopes, both ways) + twins with unknown ids: %d of %d not the documented status or leaking, %d echo only the id sent; %d own-scope controls 200",
 		probes, len(failures), probes, echoes, controls)
 	if len(failures) > 0 {
 		return r.passIf(false, fmt.Sprintf("%d leaks, e.g. %s", len(failures), strings.Join(firstN(failures, 3), " | ")))
@@ -173,7 +185,7 @@ func tenantIsolation(ctx context.Context, h *harness) Result {
 }
 
 // isolationProbe sends p and its twin (the same request with unknown ids)
-// and checks the answer: a 404 error document, no secret beyond the ones
+// and checks the answer: an error document of p.want, no secret beyond the ones
 // the request carried, and the same bytes as the twin's answer once the
 // ids are swapped back. echoed reports that the answer repeats an id the
 // request sent.
@@ -183,7 +195,7 @@ func (h *harness) isolationProbe(ctx context.Context, token, reqID string, p, tw
 	if err != nil {
 		return false, err
 	}
-	if err := checkErrorDocument(res.status, res.header.Get("Content-Type"), res.body, http.StatusNotFound); err != nil {
+	if err := checkErrorDocument(res.status, res.header.Get("Content-Type"), res.body, p.want); err != nil {
 		return false, err
 	}
 	sentText := p.path + string(p.body)
