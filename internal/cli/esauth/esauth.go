@@ -70,9 +70,6 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Secured reports whether any credential is configured.
-func (c Config) Secured() bool { return c.APIKey != "" || c.Username != "" }
-
 // Secrets are the values no log line or error may show.
 func (c Config) Secrets() []string {
 	var out []string
