@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,8 +88,7 @@ func (p *rejectingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func loadThrough(t *testing.T, rejections int64, retries int) (BulkLoadStats, *rejectingProxy, *Client, error) {
 	t.Helper()
 	direct := newTestClient(t)
-	target, _ := url.Parse(testenv.ElasticsearchURL(t))
-	rp := &rejectingProxy{rejections: rejections, proxy: httputil.NewSingleHostReverseProxy(target)}
+	rp := &rejectingProxy{rejections: rejections, proxy: testenv.ElasticsearchProxy(t)}
 	srv := httptest.NewServer(rp)
 	t.Cleanup(srv.Close)
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{srv.URL}})

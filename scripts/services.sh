@@ -10,10 +10,18 @@
 #
 # For fault drills, one service can be stopped and started again:
 #   scripts/services.sh stop postgres|elasticsearch
-#   scripts/services.sh start postgres|elasticsearch
+#   scripts/services.sh start postgres|elasticsearch [NODE]
 # stop finds the instance that answers on the port (whichever checkout
 # started it) and remembers its data folder, so start brings back that same
 # instance, with its data, rather than a new one.
+#
+# ASSETS_ES_NODES=N (default 1) starts an N-node Elasticsearch cluster on HTTP
+# ports ASSETS_ES_PORT.. and transport ports ASSETS_ES_PORT+100..; with it,
+# `stop|start elasticsearch NODE` stops or starts node NODE (1..N) alone.
+# ASSETS_ES_SECURITY=on starts it with TLS (a CA generated under the services
+# folder), an admin user, the role assets_service and an API key of that role
+# only; `env` then prints the API key and the CA file too. Both modes are
+# described in docs/elasticsearch-security.md.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,19 +30,35 @@ pg_port=${ASSETS_PG_PORT:-55432}
 es_port=${ASSETS_ES_PORT:-59200}
 pg_db=${ASSETS_PG_DATABASE:-assets}
 es_version=${ASSETS_ES_VERSION:-8.19.9}
-es_heap=${ASSETS_ES_HEAP:-1g}
+es_nodes=${ASSETS_ES_NODES:-1}
+es_security=${ASSETS_ES_SECURITY:-off}
+index_prefix=${ASSETS_INDEX:-assets}
+case "$es_nodes" in '' | *[!0-9]* | 0) printf 'services: error: ASSETS_ES_NODES=%s: want 1 or more\n' "$es_nodes" >&2; exit 2 ;; esac
+# Three nodes must fit on a developer machine beside PostgreSQL.
+if [ "$es_nodes" -gt 1 ]; then es_heap=${ASSETS_ES_HEAP:-512m}; else es_heap=${ASSETS_ES_HEAP:-1g}; fi
 svc_user=${ASSETS_SERVICES_USER:-assets-svc}
 database_url="postgres://assets@127.0.0.1:$pg_port/$pg_db?sslmode=disable"
-elasticsearch_url="http://127.0.0.1:$es_port"
+case "$es_security" in on | off) ;; *) printf 'services: error: ASSETS_ES_SECURITY=%s: want on or off\n' "$es_security" >&2; exit 2 ;; esac
+es_scheme=http
+[ "$es_security" = on ] && es_scheme=https
+elasticsearch_url="$es_scheme://127.0.0.1:$es_port"
 
 log() { printf 'services: %s\n' "$*" >&2; }
+# shellcheck source=scripts/services-cluster.sh
+. "$repo/scripts/services-cluster.sh"
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
 
 # print_env prints export lines, so that eval "$(scripts/services.sh env)"
 # sets the variables for the commands a shell runs next.
 print_env() {
 	printf 'export ASSETS_DATABASE_URL=%s\n' "$database_url"
-	printf 'export ASSETS_ELASTICSEARCH_URL=%s\n' "$elasticsearch_url"
+	if cluster_mode; then
+		printf 'export ASSETS_ELASTICSEARCH_URL=%s\n' "$(es_urls)"
+		[ "$es_security" = on ] && print_security_env
+	else
+		printf 'export ASSETS_ELASTICSEARCH_URL=%s\n' "$elasticsearch_url"
+	fi
+	return 0
 }
 
 docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
@@ -153,15 +177,12 @@ fetch_elasticsearch() {
 }
 
 start_elasticsearch() {
+	if cluster_mode; then start_cluster; return 0; fi
 	es_up && { log "Elasticsearch already answers on port $es_port"; return 0; }
 	local v home jh logf
-	v=$(fetch_elasticsearch)
-	home=$dir/elasticsearch-$v
-	if [ ! -x "$home/bin/elasticsearch" ]; then
-		log "unpacking Elasticsearch $v into $home"
-		command -v unzip >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq unzip >/dev/null; } \
-			|| die "unzip is needed and could not be installed"
-		unzip -q -o "$dir/cache/elasticsearch-$v.zip" -d "$dir" || die "could not unpack $dir/cache/elasticsearch-$v.zip"
+	home=$(es_unpack)
+	v=${home##*/elasticsearch-}
+	if ! grep -q '^node.name: assets-dev-1$' "$home/config/elasticsearch.yml"; then
 		cat >>"$home/config/elasticsearch.yml" <<CONF
 cluster.name: assets-dev
 node.name: assets-dev-1
@@ -202,7 +223,7 @@ stop_all() {
 	if bin=$(pg_bin) && [ -s "$dir/pgdata/PG_VERSION" ]; then
 		as_user "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 && log "PostgreSQL stopped" || true
 	fi
-	for f in "$dir"/elasticsearch-*/es.pid; do
+	for f in "$dir"/elasticsearch-*/es.pid "$dir"/es-node-*/es.pid; do
 		[ -s "$f" ] || continue
 		kill "$(cat "$f")" 2>/dev/null && log "Elasticsearch stopped" || true
 		rm -f "$f"
@@ -299,13 +320,14 @@ start_stopped_elasticsearch() {
 
 # one_service runs stop or start for one named service.
 one_service() {
-	local action=$1 name=${2:-}
+	local action=$1 name=${2:-} node=${3:-}
 	case "$name" in
 	postgres | postgresql) name=postgres ;;
 	elasticsearch | es) name=elasticsearch ;;
-	*) die "usage: $0 $action postgres|elasticsearch" ;;
+	*) die "usage: $0 $action postgres|elasticsearch [NODE]" ;;
 	esac
 	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
+		[ -n "$node" ] && name=es$node
 		case "$action" in
 		stop) docker compose -f "$repo/compose.yaml" stop "$name" >&2 || die "docker compose stop $name failed" ;;
 		start) docker compose -f "$repo/compose.yaml" up -d --wait "$name" >&2 || die "docker compose up $name failed" ;;
@@ -313,6 +335,10 @@ one_service() {
 		return 0
 	fi
 	ensure_user
+	if [ "$name" = elasticsearch ] && { cluster_mode || [ -n "$node" ]; }; then
+		cluster_one "$action" "$node"
+		return 0
+	fi
 	case "$action-$name" in
 	stop-postgres) stop_postgres ;;
 	start-postgres) start_stopped_postgres ;;
@@ -324,7 +350,14 @@ one_service() {
 case "${1:-up}" in
 up)
 	if docker_engine && [ -z "${ASSETS_NO_DOCKER:-}" ]; then
-		docker compose -f "$repo/compose.yaml" up -d --wait postgres elasticsearch >&2 || die "docker compose up failed"
+		[ "$es_security" = on ] && die "ASSETS_ES_SECURITY=on is made by the local setup only: set ASSETS_NO_DOCKER=1"
+		if [ "$es_nodes" -gt 1 ]; then
+			# The cluster profile: three nodes on ports 59200-59202, no security.
+			docker compose -f "$repo/compose.yaml" --profile cluster up -d --wait postgres es1 es2 es3 >&2 \
+				|| die "docker compose up failed"
+		else
+			docker compose -f "$repo/compose.yaml" up -d --wait postgres elasticsearch >&2 || die "docker compose up failed"
+		fi
 		database_url="postgres://assets:assets@127.0.0.1:$pg_port/assets?sslmode=disable"
 	else
 		ensure_user
@@ -341,6 +374,6 @@ down)
 	fi
 	;;
 env) print_env ;;
-stop | start) one_service "$1" "${2:-}" ;;
-*) die "usage: $0 up|down|env|stop SERVICE|start SERVICE" ;;
+stop | start) one_service "$1" "${2:-}" "${3:-}" ;;
+*) die "usage: $0 up|down|env|stop SERVICE [NODE]|start SERVICE [NODE]" ;;
 esac

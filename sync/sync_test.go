@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strings"
 	stdsync "sync"
 	"sync/atomic"
@@ -237,8 +236,7 @@ func TestElasticsearchOutageUnderWrites(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 100)
 	ctx := context.Background()
-	target, _ := url.Parse(testenv.ElasticsearchURL(t))
-	fp := &flakyProxy{proxy: httputil.NewSingleHostReverseProxy(target)}
+	fp := &flakyProxy{proxy: testenv.ElasticsearchProxy(t)}
 	srv := httptest.NewServer(fp)
 	defer srv.Close()
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{srv.URL}, MaxRetries: 1})

@@ -52,6 +52,7 @@ func dataEnv(t *testing.T) *cli.Env {
 	return &cli.Env{
 		DatabaseURL:      testenv.DatabaseURL(t),
 		ElasticsearchURL: testenv.ElasticsearchURL(t),
+		ES:               testenv.ElasticsearchAuth(t),
 		IndexPrefix:      prefix,
 		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

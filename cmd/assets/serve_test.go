@@ -43,6 +43,7 @@ func testServeEnv(t *testing.T) (*cli.Env, *logBuffer) {
 	logs := &logBuffer{}
 	return &cli.Env{
 		DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix,
+		ES:     testenv.ElasticsearchAuth(t),
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	}, logs
 }

@@ -15,18 +15,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/cli/esauth"
 )
 
 // Exit statuses; see the package documentation.
@@ -53,13 +50,18 @@ type Env struct {
 	DatabaseURL      string // ASSETS_DATABASE_URL
 	ElasticsearchURL string // ASSETS_ELASTICSEARCH_URL, comma-separated
 	IndexPrefix      string // ASSETS_INDEX, default "assets"
-	Logger           *slog.Logger
+	// ES is the Elasticsearch credentials and TLS trust
+	// (ASSETS_ELASTICSEARCH_API_KEY, _USERNAME, _PASSWORD, _CA_CERT,
+	// _CA_FINGERPRINT); the zero value is an unsecured cluster.
+	ES     esauth.Config
+	Logger *slog.Logger
 	// APIPool: the pool serves the API, so its statements are bounded
 	// (ASSETS_PG_STATEMENT_TIMEOUT); see ForAPI.
 	APIPool bool
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,
+// the Elasticsearch credentials and TLS trust (esauth.FromEnv),
 // ASSETS_INDEX, and ASSETS_LOG_LEVEL and ASSETS_LOG_FORMAT for the stderr
 // logger (see NewLogger). A value it cannot use is bad input.
 func Load() (*Env, error) {
@@ -72,6 +74,9 @@ func Load() (*Env, error) {
 		ElasticsearchURL: os.Getenv("ASSETS_ELASTICSEARCH_URL"),
 		IndexPrefix:      os.Getenv("ASSETS_INDEX"),
 		Logger:           logger,
+	}
+	if e.ES, err = esauth.FromEnv(os.Getenv); err != nil {
+		return nil, BadInput(err)
 	}
 	if e.IndexPrefix == "" {
 		e.IndexPrefix = "assets"
@@ -94,31 +99,10 @@ func Connect(ctx context.Context, e *Env) (*pgxpool.Pool, *index.Client, error) 
 	if err != nil {
 		return nil, nil, RedactError(err, e.DatabaseURL)
 	}
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
-		Addresses: strings.Split(e.ElasticsearchURL, ","), MaxRetries: 3,
-		Transport: &http.Transport{
-			// Responses come over loopback or a LAN: gzip would cost more CPU
-			// (both sides) than the bytes it saves, ~20% of a list request.
-			DisableCompression: true,
-			// Keep a connection per concurrent request instead of Go's 2.
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	})
+	idx, err := openIndex(ctx, e, settings)
 	if err != nil {
 		pool.Close()
-		return nil, nil, RedactError(fmt.Errorf("creating Elasticsearch client: %w", err), e.ElasticsearchURL)
-	}
-	idx := index.New(es, e.IndexPrefix)
-	idx.Settings = settings
-	if err := idx.Healthy(ctx); err != nil {
-		pool.Close()
-		return nil, nil, &UnavailableError{Service: "Elasticsearch", URL: RedactURL(e.ElasticsearchURL),
-			Env: "ASSETS_ELASTICSEARCH_URL", Err: RedactError(err, e.ElasticsearchURL)}
-	}
-	if err := idx.EnsureIndex(ctx); err != nil {
-		pool.Close()
-		return nil, nil, RedactError(err, e.ElasticsearchURL)
+		return nil, nil, err
 	}
 	return pool, idx, nil
 }

@@ -48,7 +48,8 @@ func TestIndexSettings(t *testing.T) {
 func TestConnectAppliesIndexSettings(t *testing.T) {
 	ctx := context.Background()
 	_, prefix := testenv.Elasticsearch(t)
-	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix, Logger: slog.Default()}
+	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix, Logger: slog.Default(),
+		ES: testenv.ElasticsearchAuth(t)}
 	t.Setenv("ASSETS_INDEX_SHARDS", "0")
 	var ee *ExitError
 	if _, _, err := Connect(ctx, e); !errors.As(err, &ee) || ee.Code != ExitBadInput {

@@ -49,7 +49,8 @@ func TestPoolSettings(t *testing.T) {
 func TestTheAPIPoolBoundsItsStatements(t *testing.T) {
 	t.Parallel()
 	_, prefix := testenv.Elasticsearch(t)
-	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix}
+	e := &Env{DatabaseURL: testenv.DatabaseURL(t), ElasticsearchURL: testenv.ElasticsearchURL(t), IndexPrefix: prefix,
+		ES: testenv.ElasticsearchAuth(t)}
 	ctx := context.Background()
 	for _, tc := range []struct {
 		env  *Env

@@ -50,6 +50,7 @@ func testEnv(t *testing.T) (*Env, *syncBuffer) {
 	return &Env{
 		DatabaseURL:      testenv.DatabaseURL(t),
 		ElasticsearchURL: testenv.ElasticsearchURL(t),
+		ES:               testenv.ElasticsearchAuth(t),
 		IndexPrefix:      prefix,
 		Logger:           slog.New(slog.NewTextHandler(logs, nil)),
 	}, logs

@@ -3,7 +3,6 @@ package testenv
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -55,19 +54,4 @@ func startContainers() {
 		return
 	}
 	containerES = es.Settings.Address
-}
-
-// healthy checks Elasticsearch with _cluster/health (GET / is not served by
-// the minimal distribution).
-func healthy(base string) error {
-	c := http.Client{Timeout: 5 * time.Second}
-	res, err := c.Get(base + "/_cluster/health")
-	if err != nil {
-		return err
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("_cluster/health answered %s", res.Status)
-	}
-	return nil
 }

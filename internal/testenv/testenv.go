@@ -106,10 +106,7 @@ func ElasticsearchURL(t testing.TB) string {
 // every index under the prefix is deleted when the test ends.
 func Elasticsearch(t testing.TB) (*elasticsearch.Client, string) {
 	t.Helper()
-	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{ElasticsearchURL(t)}})
-	if err != nil {
-		t.Fatalf("creating Elasticsearch client: %v", err)
-	}
+	es := ElasticsearchClient(t, ElasticsearchURL(t))
 	prefix := Name("test_")
 	t.Cleanup(func() {
 		res, err := es.Indices.Delete([]string{prefix + "*"})
