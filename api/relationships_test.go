@@ -228,10 +228,12 @@ func TestRelationshipsVisibilityAnd404(t *testing.T) {
 		{"groupA.read", rel("groups", groupA, testAssetID(2), "projects")},
 		{"orgA1.read", rel("orgs", orgA1, testAssetID(2), "targets")},
 		{"tenantA.read", rel("tenants", tenantA, missing, "projects")},
-		{"orgA1.read", rel("orgs", orgA2, testAssetID(1), "projects")},
 	} {
 		e.get(c.token, c.path).wantError(t, http.StatusNotFound, "", "")
 	}
+	// 403 for a scope the token cannot see, as for every operation that
+	// documents 403.
+	e.get("orgA1.read", rel("orgs", orgA2, testAssetID(1), "projects")).wantError(t, http.StatusForbidden, "", "")
 	e.get("tenantA.read", rel("tenants", tenantA, "x", "projects")).wantError(t, http.StatusBadRequest, "parameter", "asset_id")
 }
 
