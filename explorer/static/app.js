@@ -11,6 +11,9 @@
   var SORTABLE = ["created_at", "updated_at", "class", "registry", "repository", "name", "risk_score", "issues",
     "built_at", "last_scan", "last_seen_at"];
   var FACET_LIMIT = 10, PAGE_LIMIT = 20, SUGGEST_LIMIT = 100;
+  // When an edit is not known to be searchable yet: redraw after these
+  // delays (the index refreshes every second).
+  var REDRAW_AFTER_MS = [1200, 3000];
   var JSONAPI = "application/vnd.api+json";
 
   // Timings of filter changes, for tests and the curious: milliseconds from
@@ -81,12 +84,12 @@
     if (opts.body) headers["Content-Type"] = JSONAPI;
     return fetch(url, { method: opts.method || "GET", headers: headers, body: opts.body ? JSON.stringify(opts.body) : undefined })
       .then(function (res) {
-        if (res.status === 204) return { status: 204, doc: null };
+        if (res.status === 204) return { status: 204, doc: null, headers: res.headers };
         return res.text().then(function (t) {
           var doc = null;
           try { doc = t ? JSON.parse(t) : null; } catch (e) { doc = null; }
           if (!res.ok) throw new ApiError(res.status, doc && doc.errors && doc.errors[0]);
-          return { status: res.status, doc: doc };
+          return { status: res.status, doc: doc, headers: res.headers };
         });
       });
   }
@@ -240,7 +243,8 @@
       if (seq !== renderSeq) return false;
       var refused = false;
       var boxes = all.map(function (r, i) {
-        if (r.error) { refused = refused || isFilterError(r.error); return null; }
+        if (r.error && isFilterError(r.error)) { refused = true; return null; }
+        if (r.error) return facetError(catalog.groups[i], r.error);
         return facetBox(catalog.groups[i], r.doc);
       }).filter(Boolean);
       $("facets").replaceChildren.apply($("facets"), boxes);
@@ -253,17 +257,23 @@
   // group's own clause is left out here, which counts the same.
   function groupValues(g, after) {
     var params = { limit: FACET_LIMIT, meta_fields: "count", starting_after: after };
-    if (disjunctive) {
+    var sent = disjunctive; // other groups' answers may flip it meanwhile
+    if (sent) {
       params.filter = RSQL.compose(state.filter, state.q, state.facets).text;
       params.disjunctive = "true";
     } else params.filter = RSQL.compose(state.filter, state.q, state.facets, g.name).text;
     return api(base() + "/groups/" + g.id + "/values", params).then(function (r) { return { doc: r.doc }; }, function (e) {
-      if (disjunctive && e instanceof ApiError && e.status === 400 && e.source.parameter === "disjunctive") {
+      if (sent && e instanceof ApiError && e.status === 400 && e.source.parameter === "disjunctive") {
         disjunctive = false;
         return groupValues(g, after);
       }
       return { error: e };
     });
+  }
+
+  // facetError shows why a group has no counts, as the API's detail.
+  function facetError(g, e) {
+    return el("fieldset", { "data-group": g.name }, [el("legend", {}, [g.name]), el("p", { class: "facet-error", role: "alert" }, [e.detail || String(e)])]);
   }
 
   function facetBox(g, doc) {
@@ -377,9 +387,15 @@
     });
   }
   // patch asks the API to answer once the change is searchable, so the
-  // table drawn next shows it (202: the bound passed; drawn anyway).
+  // table drawn next shows it. When the answer does not say the preference
+  // was applied (a 202: its bound passed; or a server without it), the
+  // view is drawn again a little later, when the index has caught up.
   function patch(path, body) {
-    return api(path, null, { method: "PATCH", body: body, headers: { Prefer: "wait-for=searchable" } });
+    return api(path, null, { method: "PATCH", body: body, headers: { Prefer: "wait-for=searchable" } }).then(function (r) {
+      var applied = r.status !== 202 && /wait-for=searchable/.test(r.headers.get("Preference-Applied") || "");
+      if (!applied) REDRAW_AFTER_MS.forEach(function (ms) { setTimeout(draw, ms); });
+      return r;
+    });
   }
   function bulkLabel(label) {
     var ids = Array.prototype.map.call(document.querySelectorAll("#table .pick:checked"), function (c) { return c.value; });
