@@ -262,7 +262,7 @@ func checkAutocomplete(t *testing.T, s *server, b *browser) {
 	}
 	b.drawn(t, "applying it", chromedp.Click("#search button[type=submit]"))
 	if got, want := shownTotal(t, b), apiCount(t, s, "registry==gcr.io"); got != want || want != 30 {
-		t.Errorf("total = %d, API %d", got, want)
+		t.Errorf("total = %d, API %d (URL %s)", got, want, eval[string](t, b, "location.hash"))
 	}
 	if !eval[bool](t, b, `document.getElementById("filter-error").hidden`) {
 		t.Errorf("a valid filter still shows an error")
@@ -372,7 +372,7 @@ func checkKeyboardAndNarrow(t *testing.T, s *server, b *browser) {
 		}
 	}
 	b.run(t, "a narrow window", chromedp.EmulateViewport(400, 800))
-	defer b.run(t, "a wide window again", chromedp.EmulateReset())
+	defer b.run(t, "a wide window again", chromedp.EmulateViewport(1280, 900))
 	if w := eval[int](t, b, "document.documentElement.scrollWidth"); w > 400 {
 		t.Errorf("at 400 px the page is %d px wide", w)
 	}
@@ -415,7 +415,8 @@ func checkTiming(t *testing.T, s *server, b *browser) {
 func writeScreenshot(t *testing.T, s *server, b *browser) {
 	b.drawn(t, "a view to show", chromedp.Evaluate[chromedp.Void](`location.hash = "kind=tenants&id=`+tenant+
 		`&facet=registry%3Ddocker.io&facet=registry%3Dgcr.io&sort=-risk_score"`))
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	b.run(t, "a wide window", chromedp.EmulateViewport(1280, 900))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100) /* 100: PNG, below it JPEG */)
 	if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
 		t.Fatalf("screenshot: %v (%d bytes)", err, len(png))
 	}

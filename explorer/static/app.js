@@ -282,6 +282,7 @@
     var list = el("div", { class: "values" });
     fs.appendChild(list);
     addValues(g, list, doc.data);
+    if (!doc.data.length) list.appendChild(el("p", { class: "none" }, ["no values here"]));
     var next = cursorOf(doc.links && doc.links.next, "starting_after");
     if (next) {
       var more = el("button", { type: "button", class: "more" }, ["More"]);
