@@ -99,12 +99,14 @@ func (b *browser) renders(t *testing.T) int {
 	return eval[int](t, b, "window.explorerRenders || 0")
 }
 
-// drawn runs steps, then waits until the page has drawn a view after them.
+// drawn runs steps, then waits until the page has drawn a view after them,
+// of the URL they led to (a redraw of the view before, still in flight when
+// they ran, does not count).
 func (b *browser) drawn(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	before := b.renders(t)
 	b.run(t, what, steps...)
-	b.waitFor(t, what, "(window.explorerRenders || 0) > "+strconv.Itoa(before))
+	b.waitFor(t, what, "(window.explorerRenders || 0) > "+strconv.Itoa(before)+" && window.explorerDrawnHash === location.hash")
 }
 
 // waitFor waits until a JavaScript predicate holds in the page.

@@ -40,6 +40,7 @@ func TestExplorerInChromium(t *testing.T) {
 		run  func(t *testing.T, s *server, b *browser)
 	}{
 		{"signed in", checkSignedIn},
+		{"more values and columns", checkMoreAndColumns},
 		{"facets", checkFacets},
 		{"back button", checkBack},
 		{"bad filter", checkBadFilter},
@@ -72,6 +73,9 @@ func text(t *testing.T, b *browser, sel string) string {
 
 func shownTotal(t *testing.T, b *browser) int {
 	t.Helper()
+	if msg := eval[string](t, b, `(e => e.hidden ? "" : e.textContent)(document.getElementById("error"))`); msg != "" {
+		t.Fatalf("the page shows the error %q (URL %s)", msg, eval[string](t, b, "location.hash"))
+	}
 	n, err := strconv.Atoi(eval[string](t, b, `document.getElementById("total").dataset.count || ""`))
 	if err != nil {
 		t.Fatalf("the page shows no total: %v", err)
@@ -132,15 +136,20 @@ func apiIDs(t *testing.T, s *server, params url.Values) ([]string, string) {
 	return ids, next
 }
 
-func apiGroupCounts(t *testing.T, s *server, group, filter string) map[string]int64 {
+func groupID(t *testing.T, s *server, name string) string {
 	t.Helper()
-	var id string
 	for _, g := range s.get(t, tenantBase()+"/groups", nil)["data"].([]any) {
-		if g := g.(map[string]any); g["attributes"].(map[string]any)["name"] == group {
-			id = g["id"].(string)
+		if g := g.(map[string]any); g["attributes"].(map[string]any)["name"] == name {
+			return g["id"].(string)
 		}
 	}
-	doc := s.get(t, tenantBase()+"/groups/"+id+"/values", url.Values{"filter": {filter}, "meta_fields": {"count"}, "limit": {"10"}})
+	t.Fatalf("no group %s", name)
+	return ""
+}
+
+func apiGroupCounts(t *testing.T, s *server, group, filter string) map[string]int64 {
+	t.Helper()
+	doc := s.get(t, tenantBase()+"/groups/"+groupID(t, s, group)+"/values", url.Values{"filter": {filter}, "meta_fields": {"count"}, "limit": {"10"}})
 	out := map[string]int64{}
 	for _, v := range doc["data"].([]any) {
 		v := v.(map[string]any)
@@ -179,6 +188,32 @@ func checkSignedIn(t *testing.T, s *server, b *browser) {
 		t.Errorf("rows = %v, API %v", got, want)
 	}
 	sameCounts(t, "class counts", shownCounts(t, b, "class"), apiGroupCounts(t, s, "class", ""))
+}
+
+// checkMoreAndColumns pages a group's values by cursor and picks a column.
+func checkMoreAndColumns(t *testing.T, s *server, b *browser) {
+	box := `fieldset[data-group="repository"]`
+	b.run(t, "more repositories", chromedp.Click(box+" button.more"))
+	b.waitFor(t, "the second page of values", `document.querySelectorAll('`+box+` label[data-value]').length === 20`)
+	got := eval[[]string](t, b, `Array.from(document.querySelectorAll('`+box+` label[data-value]')).map(l => l.dataset.value)`)
+	var want []string
+	doc := s.get(t, tenantBase()+"/groups/"+groupID(t, s, "repository")+"/values", url.Values{"limit": {"20"}})
+	for _, v := range doc["data"].([]any) {
+		want = append(want, v.(map[string]any)["attributes"].(map[string]any)["value"].(string))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("two pages of repositories = %v, the API's first 20 %v", got, want)
+	}
+
+	b.run(t, "opening the column list", chromedp.Click("#columns summary"))
+	b.drawn(t, "adding the os column", chromedp.Click(`#column-list input[value="os"]`))
+	if cols := hashOf(t, b).Get("cols"); !strings.Contains(cols, "os") {
+		t.Errorf("the URL keeps columns %q", cols)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("#table th[data-col=os]").length`); n != 1 {
+		t.Errorf("%d os headers", n)
+	}
+	b.drawn(t, "removing it", chromedp.Click(`#column-list input[value="os"]`), chromedp.Click("#columns summary"))
 }
 
 func checkFacets(t *testing.T, s *server, b *browser) {

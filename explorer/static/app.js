@@ -19,7 +19,8 @@
   // Timings of filter changes, for tests and the curious: milliseconds from
   // the change to a drawn table with every visible facet count.
   window.explorerTimings = [];
-  window.explorerRenders = 0;
+  window.explorerRenders = 0;     // views drawn so far
+  window.explorerDrawnHash = null; // the URL hash of the last view drawn
 
   var catalog = null;          // {scope, groups: [{id,name}], filters: [{id,name,type}]}
   var disjunctive = true;      // false once the server refused the parameter
@@ -144,7 +145,7 @@
       showError(signedIn ? null : { detail: "Paste a token and sign in, then choose a scope." });
       return Promise.resolve();
     }
-    var seq = ++renderSeq, t0 = performance.now();
+    var seq = ++renderSeq, t0 = performance.now(), hash = location.hash;
     showError(null);
     return loadCatalog().then(function () {
       return Promise.all([drawTable(seq), drawFacets(seq)]);
@@ -155,12 +156,18 @@
       return new Promise(requestAnimationFrame).then(function () {
         var ms = performance.now() - t0;
         window.explorerTimings.push(ms);
+        window.explorerDrawnHash = hash;
         window.explorerRenders++;
         document.body.dataset.renders = String(window.explorerRenders);
       });
     }).catch(function (e) {
       if (seq !== renderSeq) return;
+      // Nothing of an older view stays on screen under the error.
+      drawRows([]);
+      $("total").textContent = "";
+      $("total").dataset.count = "";
       showError(e);
+      window.explorerDrawnHash = hash;
       window.explorerRenders++;
       document.body.dataset.renders = String(window.explorerRenders);
     });
@@ -184,7 +191,12 @@
       return false;
     }, function (e) {
       if (seq !== renderSeq) return false;
-      if (isFilterError(e)) { drawRows([]); $("total").textContent = ""; return showFilterError(e, composed); }
+      if (isFilterError(e)) {
+        drawRows([]);
+        $("total").textContent = "";
+        $("total").dataset.count = "";
+        return showFilterError(e, composed);
+      }
       throw e;
     });
   }
