@@ -442,7 +442,7 @@ func checkTiming(t *testing.T, s *server, b *browser) {
 	slices.Sort(ms)
 	p50, p99 := ms[len(ms)/2], ms[(len(ms)*99+99)/100-1]
 	t.Logf("filter change to a drawn table and facets over %d changes: p50 %.1f ms, p99 %.1f ms", changes, p50, p99)
-	if p50 <= 0 || p99 > float64((10 * time.Second).Milliseconds()) {
+	if p50 <= 0 || p99 > float64((10*time.Second).Milliseconds()) {
 		t.Errorf("timings out of range: p50 %.1f ms, p99 %.1f ms", p50, p99)
 	}
 }
