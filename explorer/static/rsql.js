@@ -77,6 +77,13 @@ var RSQL = (function () {
   // (kind "field") or the value after an operator (kind "value").
   function currentToken(text, at) {
     var before = text.slice(0, at);
+    // Inside a list: field=in=(a,"b, the value after the last comma.
+    var list = /([A-Za-z0-9_.]+)=(?:in|out)=\(([^()]*)$/.exec(before);
+    if (list) {
+      var item = list[2].slice(list[2].lastIndexOf(",") + 1);
+      var lead = /^\s*/.exec(item)[0].length; // a quote is replaced with the rest
+      return { kind: "value", field: list[1], prefix: item.slice(lead).replace(/^["']/, ""), start: at - item.length + lead };
+    }
     var start = Math.max(before.lastIndexOf(";"), before.lastIndexOf(","), before.lastIndexOf("(")) + 1;
     var piece = before.slice(start);
     var op = /^(\s*)([A-Za-z0-9_.]+)(==|!=|=[a-z]+=|=q=)(.*)$/.exec(piece);
