@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -68,6 +69,28 @@ type server struct {
 	token string
 	// synced waits until every change is searchable.
 	synced func(t *testing.T)
+
+	mu      gosync.Mutex
+	prefers []string // the Prefer header of each PATCH, in order
+}
+
+// recordPatches notes the Prefer header of every PATCH the page sends.
+func (s *server) recordPatches(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			s.mu.Lock()
+			s.prefers = append(s.prefers, r.Header.Get("Prefer"))
+			s.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// patchPrefers returns the Prefer headers of the PATCHes so far.
+func (s *server) patchPrefers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.prefers...)
 }
 
 func newServer(t *testing.T) *server {
@@ -104,9 +127,11 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	s := &server{token: token, synced: func(t *testing.T) { waitSynced(t, ctx, pool, ic) }}
+	srv := httptest.NewServer(s.recordPatches(a.Handler()))
 	t.Cleanup(srv.Close)
-	return &server{url: srv.URL, token: token, synced: func(t *testing.T) { waitSynced(t, ctx, pool, ic) }}
+	s.url = srv.URL
+	return s
 }
 
 // waitSynced waits until the worker emptied the outbox, then refreshes.

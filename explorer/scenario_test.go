@@ -365,6 +365,9 @@ func checkBulkLabel(t *testing.T, s *server, b *browser) {
 	if got := apiCount(t, s, "labels==bulk1"); got != len(picked) {
 		t.Errorf("the API finds %d assets labelled bulk1, want %d", got, len(picked))
 	}
+	if got := s.patchPrefers(); !slices.Equal(got, []string{"wait-for=searchable", "wait-for=searchable"}) {
+		t.Errorf("the edit and the bulk edit sent Prefer %q, want wait-for=searchable each", got)
+	}
 }
 
 func checkReload(t *testing.T, s *server, b *browser) {
