@@ -29,8 +29,11 @@ services-down:
 run: build services
 	@$(SVC_ENV) && scripts/run.sh
 
-# test: services, then every test (integration tests use the real services).
+# test: services and a headless chromium (scripts/browser.sh installs it
+# when missing, for the explorer's browser tests), then every test
+# (integration tests use the real services).
 test: services
+	@scripts/browser.sh >/dev/null
 	@$(SVC_ENV) && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 # bench: the side-by-side benchmark over 1,000,000 seeded assets (issue 6),

@@ -67,7 +67,7 @@ func newFuego() *fuego.Server {
 			fuego.WithResponseContentType(mediaTypeJSONAPI),
 			fuego.WithRequestContentType(mediaTypeJSONAPI, mediaTypeJSON),
 			fuego.WithOpenAPIConfig(fuego.OpenAPIConfig{
-				SpecURL: "/rest/openapi.json", SwaggerURL: "/rest/docs",
+				SpecURL: "/rest/openapi.json", SwaggerURL: "/rest/docs", UIHandler: docsUI,
 				DisableLocalSave: true, DisableMessages: true, DisableDefaultServer: true,
 				Info: &openapi3.Info{
 					Title:   "Asset inventory API",

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/openinventory/assets/explorer"
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/rsql"
 	"github.com/openinventory/assets/store"
@@ -210,6 +211,7 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("/", s.notFoundHandler(mux))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET "+explorer.Prefix, explorer.Handler())
 	if !cfg.NoMetricsRoute {
 		mux.Handle("GET /metrics", s.MetricsHandler())
 	}

@@ -13,7 +13,9 @@ token=$(bin/assets token create --name "make run $(date -u +%FT%TZ)" --grant "te
 base="http://$addr/rest/tenants/$tenant/inventory/assets"
 cat <<MSG
 
-The API serves demo data at http://$addr/rest (OpenAPI: http://$addr/rest/openapi.json).
+The API serves demo data at http://$addr/rest (OpenAPI: http://$addr/rest/openapi.json,
+reference: http://$addr/rest/docs/).
+The explorer: http://$addr/explorer/#kind=tenants&id=$tenant (paste the token below to sign in).
 A token with tenant.edit on tenant $tenant:
 
   $token

@@ -68,9 +68,9 @@ func newServeCmd(e *cli.Env) *cobra.Command {
 		Use:   "serve [--with-sync] [--addr HOST:PORT] [--metrics-addr HOST:PORT]",
 		Short: "Serve the Inventory Assets API (optionally with the sync worker in-process)",
 		Long: `serve migrates the database, then serves the API under /rest, the OpenAPI document at
-/rest/openapi.json (browsable at /rest/docs/), /healthz, /readyz and Prometheus /metrics
-(on --metrics-addr instead, when given). With --with-sync it also runs the sync worker in
-the same process. SIGINT/SIGTERM shut it down gracefully.
+/rest/openapi.json (browsable at /rest/docs/), the explorer at /explorer/, /healthz,
+/readyz and Prometheus /metrics (on --metrics-addr instead, when given). With --with-sync
+it also runs the sync worker in the same process. SIGINT/SIGTERM shut it down gracefully.
 
 Each flag not given is read from its environment variable: ` + envNames() + `.`,
 		Args: cobra.NoArgs,
