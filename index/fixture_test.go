@@ -41,7 +41,8 @@ var base = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // (Elasticsearch aggregates date_nanos so). TestInstants covers the
 // microseconds filters and sorts keep.
 func randTime(r *rand.Rand) time.Time {
-	return base.Add(time.Duration(r.Int64N(120*24*3600*1000)) * time.Millisecond)
+	// Microseconds, as PostgreSQL keeps them: max/min must not cut them.
+	return base.Add(time.Duration(r.Int64N(120*24*3600*1000_000)) * time.Microsecond)
 }
 
 // synthAssets builds n varied assets deterministically. It is long because

@@ -140,7 +140,16 @@ func (spec metaSpec) aggs() Query {
 			continue
 		}
 		switch f {
-		case MetaLastSeenAt, MetaUpdatedAt, MetaBuiltAt, MetaRiskScore:
+		case MetaLastSeenAt, MetaUpdatedAt, MetaBuiltAt:
+			if mode == ModeMax || mode == ModeMin {
+				// Metric aggregations of date_nanos fields answer in
+				// milliseconds; the one asset holding the extreme keeps the
+				// instant to the microsecond.
+				a[f+"_"+mode] = extremeHit(metaESField[f], mode)
+				continue
+			}
+			a[f+"_"+mode] = Query{mode: Query{"field": metaESField[f]}}
+		case MetaRiskScore:
 			a[f+"_"+mode] = Query{mode: Query{"field": metaESField[f]}}
 			if mode == ModeSum {
 				a[f+"_count"] = Query{"value_count": Query{"field": metaESField[f]}}
@@ -179,6 +188,19 @@ func topHit(fields []string, order string) Query {
 	return Query{"top_hits": Query{
 		"size": 1, "_source": Query{"includes": src},
 		"sort": []any{Query{"updated_at": Query{"order": order}}, Query{"id": Query{"order": "asc"}}},
+	}}
+}
+
+// extremeHit is the one asset with the latest (max) or earliest (min)
+// value of a date field, ties by id; assets without the field sort last.
+func extremeHit(field, mode string) Query {
+	order := "asc"
+	if mode == ModeMax {
+		order = "desc"
+	}
+	return Query{"top_hits": Query{
+		"size": 1, "_source": Query{"includes": []string{field}},
+		"sort": []any{Query{field: Query{"order": order, "missing": "_last"}}, Query{"id": Query{"order": "asc"}}},
 	}}
 }
 
@@ -294,6 +316,14 @@ func (b *bucket) readHit(f, mode string) error {
 }
 
 func (b *bucket) readTime(f, mode string) error {
+	if mode == ModeMax || mode == ModeMin {
+		d, err := b.hit(f + "_" + mode)
+		if err != nil || d == nil {
+			return err
+		}
+		b.meta.setFromDoc(f, d)
+		return nil
+	}
 	v, err := b.metric(f + "_" + mode)
 	if err != nil {
 		return err
