@@ -213,12 +213,15 @@ func (h *harness) startSync() error {
 	return nil
 }
 
-// The drills' API runs with rate limits well above their loads (200
-// updates/s from one token), so a 429 in a drill means a regression; the
-// hostile-client drill restarts it with limits it pushes past.
+// The drills' API runs with rate limits and search caps well above their
+// loads (200 updates/s from one token; the fuzzers store hundreds of
+// searches one after the other), so a 429 in a drill means a regression;
+// the hostile-client drill restarts it with the limits it pushes past.
 const (
 	drillsRateLimit = "1000"
 	drillsRateBurst = "1000"
+	drillsTokenCap  = "5000"
+	drillsTenantCap = "20000"
 )
 
 // startServe starts `assets serve` on the harness's address with the
@@ -226,7 +229,8 @@ const (
 // ready.
 func (h *harness) startServe(ctx context.Context, flags ...string) error {
 	if len(flags) == 0 {
-		flags = []string{"--rate-limit", drillsRateLimit, "--rate-burst", drillsRateBurst}
+		flags = []string{"--rate-limit", drillsRateLimit, "--rate-burst", drillsRateBurst,
+			"--max-searches-per-token", drillsTokenCap, "--max-searches-per-tenant", drillsTenantCap}
 	}
 	c, err := h.spawn("serve", append([]string{"serve", "--addr", h.addr}, flags...)...)
 	if err != nil {

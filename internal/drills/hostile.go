@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,9 @@ const (
 func hostileClient(ctx context.Context, h *harness) Result {
 	r := Result{}
 	tf := h.fx.tenants[0]
-	if err := h.restartServe(ctx, "--rate-limit", hostileRateLimit, "--rate-burst", hostileRateBurst); err != nil {
+	if err := h.restartServe(ctx, "--rate-limit", hostileRateLimit, "--rate-burst", hostileRateBurst,
+		"--max-searches-per-token", strconv.Itoa(api.MaxSearchesPerTokenDefault),
+		"--max-searches-per-tenant", strconv.Itoa(api.MaxSearchesPerTenantDefault)); err != nil {
 		return r.passIf(false, err.Error())
 	}
 	defer func() {
