@@ -31,6 +31,7 @@ const (
 	hostileP99Factor    = 3.0       // the good client's p99 under attack / quiet
 	goodReadInterval    = 50 * time.Millisecond
 	goodQuietDuration   = 10 * time.Second
+	hostileMinAttack    = 15 * time.Second
 	hostileMaxDuration  = 4 * time.Minute
 	hostileFilterQTerms = 200
 	// The API runs with these limits during the drill: the good client's
@@ -224,17 +225,27 @@ func (h *harness) attack(ctx context.Context, tf tenantFixture, tally *statusTal
 	}
 	defer wg.Wait()
 	defer close(jobs)
-	for _, gen := range []func(tenantFixture, func(hostileRequest) bool){
-		junkRequests, searchFlood, costlyFilters, deepFacets, forgedCursors, unauthenticatedBurst,
-	} {
-		gen(tf, func(j hostileRequest) bool {
-			select {
-			case jobs <- j:
-				return true
-			case <-ctx.Done():
-				return false
+	send := func(j hostileRequest) bool {
+		select {
+		case jobs <- j:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// One round is over in a second or two once the limits answer 429;
+	// the attack goes on for hostileMinAttack so that the good client's
+	// p99 rests on a few hundred reads, not a dozen.
+	start := time.Now()
+	for round := 0; round == 0 || time.Since(start) < hostileMinAttack; round++ {
+		for _, gen := range []func(tenantFixture, func(hostileRequest) bool){
+			junkRequests, searchFlood, costlyFilters, deepFacets, forgedCursors, unauthenticatedBurst,
+		} {
+			gen(tf, send)
+			if ctx.Err() != nil {
+				return
 			}
-		})
+		}
 	}
 }
 
