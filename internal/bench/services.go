@@ -21,8 +21,11 @@ func (r *runner) startServices(ctx context.Context) error {
 		"ASSETS_ELASTICSEARCH_URL=" + r.cfg.ElasticsearchURL,
 		"ASSETS_INDEX=" + r.idx.Alias(),
 		"ASSETS_LOG_LEVEL=info",
-		// The benchmark measures the service's own cost, not its limits.
+		// The benchmark measures the service's own cost, not its limits:
+		// no rate limit, and room for the hundreds of searches it stores.
 		"ASSETS_RATE_LIMIT=0",
+		"ASSETS_MAX_SEARCHES_PER_TOKEN=100000",
+		"ASSETS_MAX_SEARCHES_PER_TENANT=100000",
 	}
 	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
