@@ -2,10 +2,8 @@ package index
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -97,37 +95,5 @@ func TestCheckPrivilegesOnTheTestCluster(t *testing.T) {
 	es, prefix := testenv.Elasticsearch(t)
 	if err := New(es, prefix).CheckPrivileges(context.Background()); err != nil {
 		t.Fatalf("CheckPrivileges: %v", err)
-	}
-}
-
-// TestCheckPrivilegesSecured runs only with ASSETS_TEST_SECURED_ES (the URL
-// of a secured cluster, with ASSETS_ELASTICSEARCH_API_KEY or _USERNAME and
-// _PASSWORD of the role assets_service covering test_*, and _CA_CERT): the
-// role's credentials pass on test_*; on a prefix outside the role they fail
-// with the missing privileges and the role named.
-func TestCheckPrivilegesSecured(t *testing.T) {
-	t.Parallel()
-	url := os.Getenv("ASSETS_TEST_SECURED_ES")
-	if url == "" {
-		t.Skip("ASSETS_TEST_SECURED_ES is not set: no secured cluster to check privileges on")
-	}
-	es := testenv.ElasticsearchClient(t, url)
-	ctx := context.Background()
-	if err := New(es, testenv.Name("test_")).CheckPrivileges(ctx); err != nil {
-		t.Fatalf("CheckPrivileges with the role: %v", err)
-	}
-	outside := testenv.Name("unprivileged_")
-	err := New(es, outside).CheckPrivileges(ctx)
-	var pe *PrivilegeError
-	if !errors.As(err, &pe) {
-		t.Fatalf("CheckPrivileges outside the role = %v, want a *PrivilegeError", err)
-	}
-	for _, want := range []string{"index privilege manage on " + outside, "index privilege write on " + outside + "-*", ServiceRole} {
-		if !strings.Contains(err.Error(), want) {
-			t.Fatalf("error %q does not name %q", err, want)
-		}
-	}
-	if strings.Contains(err.Error(), "cluster privilege") {
-		t.Fatalf("error %q names a cluster privilege the role holds", err)
 	}
 }
