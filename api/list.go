@@ -59,6 +59,9 @@ func (s *Server) listAssets(c fuego.ContextNoBody) (*AssetListDocument, error) {
 	if lq.filter, err = parseFilter(q.Get("filter"), "filter", ""); err != nil {
 		return nil, err
 	}
+	if err = checkFilterCost(lq.filter, s.cfg.FilterCostMax, "filter", ""); err != nil {
+		return nil, err
+	}
 	if lq.sort, err = parseSort(q.Get("sort"), "sort", "", assetSortNames()); err != nil {
 		return nil, err
 	}
@@ -194,7 +197,7 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 			}
 		}
 	}
-	filterText, sort, sq, err := parseSearchAttributes(attrs)
+	filterText, sort, sq, err := parseSearchAttributes(attrs, s.cfg.FilterCostMax)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +225,9 @@ func (s *Server) createSearch(c fuego.ContextNoBody) (*SearchCreatedDocument, er
 }
 
 // parseSearchAttributes checks the attributes of a search to store: its
-// filter (returned as given) and sort, and the rest it keeps (limit,
-// meta_count).
-func parseSearchAttributes(attrs map[string]any) (string, []index.SortField, storedQuery, error) {
+// filter (returned as given, within the cost budget costMax) and sort, and
+// the rest it keeps (limit, meta_count).
+func parseSearchAttributes(attrs map[string]any, costMax int) (string, []index.SortField, storedQuery, error) {
 	const at = "/data/attributes"
 	str := func(name string) (string, error) {
 		v, ok := attrs[name]
@@ -242,7 +245,11 @@ func parseSearchAttributes(attrs map[string]any) (string, []index.SortField, sto
 	if err != nil {
 		return "", nil, sq, err
 	}
-	if _, err := parseFilter(filterText, "", ptr(at, "filter")); err != nil {
+	filter, err := parseFilter(filterText, "", ptr(at, "filter"))
+	if err == nil {
+		err = checkFilterCost(filter, costMax, "", ptr(at, "filter"))
+	}
+	if err != nil {
 		return "", nil, sq, err
 	}
 	sortText, err := str("sort")

@@ -142,14 +142,14 @@ func (s *Server) routes() (*fuego.Server, error) {
 		perm := func(p string) fuego.RouteOption {
 			return describe("Required permission: `" + sc.kind + "." + p + "` (or one on an enclosing scope).")
 		}
-		fuego.Get(f, base, withFilterBudget(s, s.listAssets), in, perm("read"), option.OperationID("listAssets"+sc.label),
+		fuego.Get(f, base, s.listAssets, in, perm("read"), option.OperationID("listAssets"+sc.label),
 			option.Summary("List or search assets"), filter, sort, paging, sparse,
 			query("meta_count", "with: include meta.count; only: only the count", metaCountSchema()))
 		fuego.Patch(f, base, s.updateAssets, append(body, in, perm("edit"), option.OperationID("updateAssetsBulk"+sc.label),
 			option.Summary("Update up to 100 assets, all or nothing"), option.DefaultStatusCode(http.StatusNoContent),
 			jsonBody(doc, "AssetBulkPatchRequest", "The assets to update", true),
 			noContent(http.StatusNoContent, "Assets updated"))...)
-		fuego.Get(f, base+"/export", withFilterBudget(s, s.exportAssets), in, perm("read"), option.OperationID("exportAssets"+sc.label),
+		fuego.Get(f, base+"/export", s.exportAssets, in, perm("read"), option.OperationID("exportAssets"+sc.label),
 			option.Summary("Export every matching asset as NDJSON or CSV (extension)"), filter, sort, sparse, exportOptions())
 		fuego.Get(f, base+"/{asset_id}", s.getAsset, in, perm("read"), option.OperationID("getAsset"+sc.label),
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Get one asset"), sparse)
@@ -157,7 +157,7 @@ func (s *Server) routes() (*fuego.Server, error) {
 			uuidPath("asset_id", "The id of the asset"), option.Summary("Update an asset's class, labels and tags"),
 			jsonBody(doc, "AssetPatchRequest", "The update", true))...)
 		// The contract's search body is optional: no body is a search of everything.
-		fuego.Post(f, base+"/searches", withFilterBudget(s, s.createSearch), append(body, in, perm("read"), option.OperationID("createAssetSearch"+sc.label),
+		fuego.Post(f, base+"/searches", s.createSearch, append(body, in, perm("read"), option.OperationID("createAssetSearch"+sc.label),
 			option.Summary("Start a search; redirects to its results"), option.DefaultStatusCode(http.StatusFound),
 			jsonBody(doc, "CreateSearchRequest", "The search; optional", false),
 			option.ResponseHeader("Location", "The search's first results page", param.StatusCodes(http.StatusFound)))...)
