@@ -68,8 +68,12 @@ $$;
 -- project goes is reset to zero counts and no risk score. Only rows whose
 -- numbers change are written, so the version (and the outbox) moves only
 -- then.
+-- It is planned for each call, without nested loops: the planner guesses
+-- 100 rows for unnest(), and a nested loop over the windowed projects would
+-- make an import of many assets with their projects quadratic.
 -- +goose StatementBegin
-CREATE FUNCTION derive_asset_issues(asset_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION derive_asset_issues(asset_ids uuid[]) RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan SET enable_nestloop = off AS $$
 BEGIN
     PERFORM set_config('assets.deriving_issues', 'on', true);
     UPDATE assets a SET issues_critical = d.c, issues_high = d.h, issues_medium = d.m, issues_low = d.l,
@@ -87,7 +91,7 @@ BEGIN
             SELECT p.*, row_number() OVER (
                 PARTITION BY p.asset_id, p.target_file, CASE WHEN p.target_file = '' THEN p.id END
                 ORDER BY p.snapshot_created_at DESC, p.id DESC) = 1 AS is_canonical
-            FROM projects p WHERE p.asset_id = ANY (asset_ids)
+            FROM projects p JOIN (SELECT DISTINCT unnest(asset_ids) AS id) ids ON ids.id = p.asset_id
         ) p ON p.asset_id = x.id
         GROUP BY x.id
     ) d
