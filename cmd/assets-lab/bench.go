@@ -15,8 +15,9 @@ import (
 func newBenchCmd(e *cli.Env) *cobra.Command {
 	cfg := bench.Config{}
 	var database, prefix string
+	var hist historyFlags
 	cmd := &cobra.Command{
-		Use:   "bench [--assets N] [--duration D] [--requests N] [--out DIR]",
+		Use:   "bench [--assets N] [--duration D] [--requests N] [--out DIR] [--history DIR | --no-history]",
 		Short: "Measure the API next to Elasticsearch and PostgreSQL on a seeded data set",
 		Long: `bench seeds (or reuses) a reproducible data set in a database of its own (--database,
 created next to ASSETS_DATABASE_URL's) and indexes it under an index prefix of its own
@@ -28,11 +29,23 @@ PATCH; sync lag under a steady update rate; reindex throughput next to raw _bulk
 the peak memory of the two processes. Progress goes to stderr, a markdown table to
 stdout, and JSON plus markdown under --out. Every request goes to loopback.
 
+Each run is then set beside the previous committed run, the newest report in --history
+(docs/bench) older than it: a ratio worse by more than --regression-threshold is flagged
+as a regression, a p50 latency as a note. The comparison (latest.md) and a latency chart
+(latest.svg) go to --out; a run with at least 1,000,000 assets (or any run when --history
+is given) is also recorded in --history with them. --no-history leaves the history alone.
+
 The data set is reused when the database holds the same number of assets from the same
 seed, and the index when it holds as many documents.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := hist.check(); err != nil {
+				return err
+			}
+			if hist.fromReport != "" {
+				return hist.replay(e, cmd, cfg.OutDir)
+			}
 			if prefix == "" || prefix == e.IndexPrefix {
 				return cli.BadInput(fmt.Errorf("--index %q: the benchmark needs an index prefix other than ASSETS_INDEX (%q)", prefix, e.IndexPrefix))
 			}
@@ -64,6 +77,9 @@ seed, and the index when it holds as many documents.`,
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
+			if err := hist.record(e, cmd, rep, cfg.OutDir); err != nil {
+				return err
+			}
 			e.Logger.Info("bench: results written", "json", jsonPath, "markdown", mdPath, "duration", time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
 			for _, t := range rep.Targets {
 				if !t.Met {
@@ -84,5 +100,6 @@ seed, and the index when it holds as many documents.`,
 	f.StringVar(&database, "database", "assets_bench", "the benchmark's database, on the server of ASSETS_DATABASE_URL")
 	f.StringVar(&prefix, "index", "bench", "the benchmark's index alias and prefix")
 	f.StringVar(&cfg.Binary, "bin", "", "the assets binary that runs serve and sync (default: assets next to this binary)")
+	hist.register(cmd)
 	return cmd
 }

@@ -169,7 +169,7 @@ func Record(r *Report, cfg HistoryConfig) (*HistoryResult, error) {
 	if prevPath != "" {
 		res.Comparison.PreviousFile = filepath.Base(prevPath)
 	}
-	md := []byte(res.Comparison.Markdown() + "\n" + r.Markdown())
+	md := []byte(res.Comparison.Markdown() + "\n![Latency per read, side by side](" + LatestChartName + ")\n\n" + r.Markdown())
 	svg, err := Chart(r)
 	if err != nil {
 		return nil, err
