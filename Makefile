@@ -38,7 +38,9 @@ test: services
 
 # bench: the side-by-side benchmark over 1,000,000 seeded assets (issue 6),
 # in its own database (assets_bench) and index prefix (bench); the first run
-# seeds and indexes them, later runs reuse them. Results: .bench/. Flags go
+# seeds and indexes them, later runs reuse them. Results: .bench/; a full-size
+# run is also recorded in docs/bench/ and compared with the previous one there
+# (latest.md, latest.svg). Flags go
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--assets 50000 --duration 5s'.
 bench: lab services
 	@$(SVC_ENV) && bin/assets-lab bench --bin bin/assets $(BENCH_ARGS)

@@ -7,6 +7,9 @@
 // _bulk, and the peak memory of the two processes. Sides of a comparison
 // are interleaved request by request, so that noise from other work on
 // the machine falls on both alike; compare ratios, not absolute numbers.
+// Record then sets the run beside the previous committed one (docs/bench):
+// a ratio worse by more than 10% is a regression, a p50 latency a note;
+// Chart draws the latencies side by side as SVG.
 package bench
 
 import (
