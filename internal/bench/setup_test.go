@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -59,7 +61,11 @@ func newIndexedRunner(t *testing.T, assets int) *runner {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	r := &runner{cfg: Config{DatabaseURL: dbURL, OutDir: t.TempDir()}, log: log, pool: pool, idx: ic,
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(out, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{cfg: Config{DatabaseURL: dbURL, OutDir: out}, log: log, pool: pool, idx: ic,
 		lim: limits{requests: 20, duration: 10 * time.Second, warmup: 1}, rep: &Report{}, api: newAPIClient(hs.URL, tenant, token)}
 	r.data.tenantID = tenant
 	return r
