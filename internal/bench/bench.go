@@ -51,6 +51,12 @@ type Config struct {
 	LagRate     int
 	LagDuration time.Duration
 
+	// BrowserChanges is how many explorer filter changes are timed (0:
+	// BrowserChangesDefault); Snapshots how many project snapshots are
+	// imported and removed again (0: SnapshotsDefault).
+	BrowserChanges int
+	Snapshots      int
+
 	OutDir  string // results and child logs
 	Command string // the command line, for the report
 }
@@ -141,6 +147,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"filter values", r.measureFilterValues},
 		{"relationships", r.measureRelationships},
 		{"export", r.measureExport},
+		{"explorer in Chromium", r.measureBrowser},
+		{"importing project snapshots", r.measureSnapshots},
 		{"bulk PATCH", r.measureBulkPatch},
 		{"sync lag", r.measureSyncLag},
 		{"removing the benchmark's labels", r.cleanLabels},

@@ -29,6 +29,8 @@ type Report struct {
 	Reindex      *Throughput       `json:"reindex,omitempty"`
 	Export       *ExportThroughput `json:"export,omitempty"`
 	Memory       *Memory           `json:"peak_memory,omitempty"`
+	Browser      *BrowserFigures   `json:"browser,omitempty"`
+	Snapshots    *SnapshotImport   `json:"project_snapshots,omitempty"`
 	Targets      []Target          `json:"targets"`
 	Seconds      float64           `json:"seconds"`
 }
@@ -198,6 +200,9 @@ func (r *Report) checkTargets() {
 		r.Targets = append(r.Targets, Target{Name: "list API / direct Elasticsearch, p50", Want: "<= 1.20x (else profile)",
 			Got: fmt.Sprintf("%.2fx", x), Met: x > 0 && x <= 1.2})
 	}
+	if b := r.Browser; b != nil {
+		r.Targets = append(r.Targets, b.targets()...)
+	}
 	for _, m := range r.Measurements {
 		if m.SameAnswer != nil && !*m.SameAnswer {
 			r.Targets = append(r.Targets, Target{Name: m.Name + ": same answer on every side", Want: "yes", Got: "no"})
@@ -282,6 +287,12 @@ func (r *Report) Markdown() string {
 		o.add("CPU s (Elasticsearch / PostgreSQL / bench process), sync.Reindex", cpu(x.ReindexCPU))
 	}
 	if x := r.Export; x != nil {
+		x.addRows(o)
+	}
+	if x := r.Browser; x != nil {
+		x.addRows(o)
+	}
+	if x := r.Snapshots; x != nil {
 		x.addRows(o)
 	}
 	if ti := r.TrigramIndex; ti != nil {
