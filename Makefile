@@ -43,6 +43,7 @@ test: services
 # (latest.md, latest.svg). Flags go
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--assets 50000 --duration 5s'.
 bench: lab services
+	@scripts/browser.sh >/dev/null
 	@$(SVC_ENV) && bin/assets-lab bench --bin bin/assets $(BENCH_ARGS)
 
 # drills: the fault drills (issue 6) in a database and index of their own;

@@ -96,6 +96,8 @@ seed, and the index when it holds as many documents.`,
 	f.IntVar(&cfg.Requests, "requests", 300, "most requests per side and measurement")
 	f.IntVar(&cfg.LagRate, "lag-rate", 200, "updates per second while measuring the sync lag")
 	f.DurationVar(&cfg.LagDuration, "lag-duration", 25*time.Second, "how long to apply updates while measuring the sync lag")
+	f.IntVar(&cfg.BrowserChanges, "browser-changes", bench.BrowserChangesDefault, "explorer filter changes timed in Chromium")
+	f.IntVar(&cfg.Snapshots, "snapshots", bench.SnapshotsDefault, "project snapshots imported (and removed again) to measure the import")
 	f.StringVar(&cfg.OutDir, "out", ".bench", "folder for the results and the child processes' logs")
 	f.StringVar(&database, "database", "assets_bench", "the benchmark's database, on the server of ASSETS_DATABASE_URL")
 	f.StringVar(&prefix, "index", "bench", "the benchmark's index alias and prefix")
