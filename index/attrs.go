@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -21,12 +22,25 @@ const attrsMarker = "issues"
 
 // AttributesJSON is the asset's contract attributes (store.AttributesOf),
 // encoded exactly as the API encodes a resource's attributes.
+// Instants are written in UTC, as the document's own fields are, whatever
+// location the asset's times were read in.
 func AttributesJSON(a *store.Asset) (json.RawMessage, error) {
-	b, err := json.Marshal(store.AttributesOf(a))
+	u := *a
+	u.BuiltAt, u.LastScan = utcPtr(a.BuiltAt), utcPtr(a.LastScan)
+	u.LastSeenAt, u.CreatedAt, u.UpdatedAt = a.LastSeenAt.UTC(), a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	b, err := json.Marshal(store.AttributesOf(&u))
 	if err != nil {
 		return nil, fmt.Errorf("encoding the attributes of asset %s: %w", a.ID, err)
 	}
 	return b, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // AttributeSelection makes a search answer AttributesHits: the stored

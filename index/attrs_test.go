@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	json "github.com/goccy/go-json"
 )
@@ -65,6 +66,33 @@ func TestProjectStoresAttributes(t *testing.T) {
 		if err := json.Unmarshal(d.Attrs, &m); err != nil || m[attrsMarker] == nil {
 			t.Fatalf("%s: no %s in attrs %s (%v)", a.ID, attrsMarker, d.Attrs, err)
 		}
+	}
+}
+
+// TestAttributesJSONInUTC: times read in another location are stored as
+// the decoded document answers them, in UTC.
+func TestAttributesJSONInUTC(t *testing.T) {
+	assets, _ := synthAssets(1, 8)
+	a := *assets[0]
+	loc := time.FixedZone("X", 3600)
+	built := time.Date(2024, 1, 2, 3, 4, 5, 600, loc)
+	a.BuiltAt, a.LastScan = &built, &built
+	a.LastSeenAt, a.CreatedAt, a.UpdatedAt = built, built, built
+	raw, err := AttributesJSON(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"built_at", "last_scan", "last_seen_at", "created_at", "updated_at"} {
+		if m[k] != "2024-01-02T02:04:05.0000006Z" {
+			t.Errorf("%s = %v, want UTC", k, m[k])
+		}
+	}
+	if a.BuiltAt.Location() != loc {
+		t.Error("the asset was changed")
 	}
 }
 

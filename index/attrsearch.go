@@ -9,40 +9,24 @@ import (
 
 // attrsResponse is a _search answer read with an AttributeSelection: the
 // attributes stay raw bytes, never decoded.
-type attrsResponse struct {
-	PITID string `json:"pit_id"`
-	Hits  struct {
-		Total *struct {
-			Value int64 `json:"value"`
-		} `json:"total"`
-		Hits []struct {
-			ID     string `json:"_id"`
-			Source struct {
-				Type  string          `json:"type"`
-				Attrs json.RawMessage `json:"attrs"`
-			} `json:"_source"`
-			Sort []any `json:"sort"`
-		} `json:"hits"`
-	} `json:"hits"`
-}
+type attrsResponse = hitsResponse[struct {
+	ID     string `json:"_id"`
+	Source struct {
+		Type  string          `json:"type"`
+		Attrs json.RawMessage `json:"attrs"`
+	} `json:"_source"`
+	Sort []any `json:"sort"`
+}]
 
 // searchAttributes is Search with r.Attributes: one page of hits carrying
 // their stored attributes. A page with a document indexed before attrs
 // existed is read again whole and decoded (legacySearchAttributes), so an
 // index not yet rewritten by assets reindex still answers, only slower.
 func (c *Client) searchAttributes(ctx context.Context, r SearchRequest) (*SearchResult, error) {
-	req, err := r.request(c.alias)
+	var res attrsResponse
+	out, err := sendSearch(ctx, c, r, &res)
 	if err != nil {
 		return nil, err
-	}
-	var res attrsResponse
-	if err := c.do(ctx, req.Method, req.Path, req.Body, &res); err != nil {
-		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
-	}
-	out := &SearchResult{PIT: res.PITID}
-	if r.Count != CountNone && res.Hits.Total != nil {
-		total := res.Hits.Total.Value
-		out.Total = &total
 	}
 	hits := pageHits(r, res.Hits.Hits, out)
 	out.Hits = make([]AttributesHit, len(hits))

@@ -131,19 +131,43 @@ func esSort(sort []SortField, reverse bool) ([]any, error) {
 	return out, nil
 }
 
-type searchResponse struct {
+// hitsResponse is a _search answer whose hits decode as H.
+type hitsResponse[H any] struct {
 	PITID string `json:"pit_id"`
 	Hits  struct {
 		Total *struct {
 			Value int64 `json:"value"`
 		} `json:"total"`
-		Hits []struct {
-			ID      string          `json:"_id"`
-			Version int64           `json:"_version"`
-			Source  json.RawMessage `json:"_source"`
-			Sort    []any           `json:"sort"`
-		} `json:"hits"`
+		Hits []H `json:"hits"`
 	} `json:"hits"`
+}
+
+// searchHit is a hit with its whole _source.
+type searchHit struct {
+	ID      string          `json:"_id"`
+	Version int64           `json:"_version"`
+	Source  json.RawMessage `json:"_source"`
+	Sort    []any           `json:"sort"`
+}
+
+type searchResponse = hitsResponse[searchHit]
+
+// sendSearch sends r's request, decodes the answer into res and returns
+// the result's point in time and total.
+func sendSearch[H any](ctx context.Context, c *Client, r SearchRequest, res *hitsResponse[H]) (*SearchResult, error) {
+	req, err := r.request(c.alias)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.do(ctx, req.Method, req.Path, req.Body, res); err != nil {
+		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
+	}
+	out := &SearchResult{PIT: res.PITID}
+	if r.Count != CountNone && res.Hits.Total != nil {
+		total := res.Hits.Total.Value
+		out.Total = &total
+	}
+	return out, nil
 }
 
 // keepAlive is d in whole seconds, rounded down: a point in time kept
@@ -206,18 +230,10 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if r.Attributes != nil && r.Count != CountOnly {
 		return c.searchAttributes(ctx, r)
 	}
-	req, err := r.request(c.alias)
+	var res searchResponse
+	out, err := sendSearch(ctx, c, r, &res)
 	if err != nil {
 		return nil, err
-	}
-	var res searchResponse
-	if err := c.do(ctx, req.Method, req.Path, req.Body, &res); err != nil {
-		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
-	}
-	out := &SearchResult{PIT: res.PITID}
-	if r.Count != CountNone && res.Hits.Total != nil {
-		total := res.Hits.Total.Value
-		out.Total = &total
 	}
 	if r.Count == CountOnly {
 		return out, nil
