@@ -115,6 +115,7 @@ func (s *Server) parseExport(r *http.Request, acc access) (exportQuery, error) {
 		return eq, err
 	}
 	eq.fields, err = parseFields(r, assetFields())
+	eq.req.Attributes = &index.AttributeSelection{Fields: eq.fields}
 	return eq, err
 }
 
@@ -146,7 +147,7 @@ func (s *Server) exportAssets(c fuego.ContextNoBody) (any, error) {
 		if s.afterExportPage != nil {
 			s.afterExportPage(p)
 		}
-		return st.page(p.Assets)
+		return st.page(p.Hits)
 	})
 	switch {
 	case err != nil && st.sent == 0 && !st.started:
@@ -172,10 +173,11 @@ type exportStream struct {
 	sent     int  // assets sent
 	writeFor time.Duration
 	broken   bool // the client is gone: write nothing more
+	self     selfLink
 }
 
 func newExportStream(w http.ResponseWriter, r *http.Request, acc access, q exportQuery, writeFor time.Duration) *exportStream {
-	st := &exportStream{w: w, r: r, acc: acc, q: q, writeFor: writeFor}
+	st := &exportStream{w: w, r: r, acc: acc, q: q, writeFor: writeFor, self: newSelfLink(acc)}
 	if q.format == formatCSV {
 		st.csv = csv.NewWriter(&st.buf)
 	}
@@ -200,29 +202,30 @@ func (st *exportStream) start() {
 }
 
 // page writes one page and flushes it.
-func (st *exportStream) page(assets []*store.Asset) error {
+func (st *exportStream) page(hits []index.AttributesHit) error {
 	st.start()
-	for _, a := range assets {
-		if err := st.encode(a); err != nil {
-			return fmt.Errorf("encoding asset %s: %w", a.ID, err)
+	for _, h := range hits {
+		if err := st.encode(h); err != nil {
+			return fmt.Errorf("encoding asset %s: %w", h.ID, err)
 		}
 	}
 	if err := st.flush(); err != nil {
 		st.broken = true
 		return fmt.Errorf("sending the export: %w", err)
 	}
-	st.sent += len(assets)
+	st.sent += len(hits)
 	return nil
 }
 
-func (st *exportStream) encode(a *store.Asset) error {
-	res := assetResource(a, assetSelf(st.acc, a.ID), st.q.fields)
+// encode writes one asset: an NDJSON line (the list's resource, its
+// attributes spliced in as read) or a CSV row.
+func (st *exportStream) encode(h index.AttributesHit) error {
 	if st.csv == nil {
-		enc := json.NewEncoder(&st.buf)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res) // one line: Encode ends it with \n
+		st.buf.Write(appendResource(st.buf.AvailableBuffer(), h, st.self))
+		st.buf.WriteByte('\n')
+		return nil
 	}
-	row, err := st.csvRow(res)
+	row, err := st.csvRow(h)
 	if err != nil {
 		return err
 	}
@@ -295,19 +298,15 @@ func (st *exportStream) csvHeader() []string {
 // booleans as JSON writes them, null as empty; labels joined with ";";
 // tags as key=value joined with ";" by key (neither may contain ";", and
 // a key no "="); any other structured attribute as compact JSON.
-func (st *exportStream) csvRow(res AssetResource) ([]string, error) {
-	raw, err := json.Marshal(res.Attributes)
-	if err != nil {
-		return nil, err
-	}
+func (st *exportStream) csvRow(h index.AttributesHit) ([]string, error) {
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := json.Unmarshal(h.Attributes, &m); err != nil {
 		return nil, err
 	}
 	header := st.csvHeader()
-	st.row = append(st.row[:0], res.ID)
+	st.row = append(st.row[:0], csvSafe(h.ID))
 	for _, f := range header[1:] {
-		st.row = append(st.row, csvCell(f, m[f]))
+		st.row = append(st.row, csvSafe(csvCell(f, m[f])))
 	}
 	return st.row, nil
 }
@@ -349,7 +348,9 @@ func exportFormatDescription() string {
 		"(a consistent snapshot), streamed in pages of " + strconv.Itoa(index.ExportPageSizeDefault) + ". " +
 		"application/x-ndjson: one resource per line, as in the list. text/csv: a header row (id, then the " +
 		"fields[container_images] attributes, or all), one row per asset; labels joined with ';', tags as " +
-		"key=value joined with ';' (sorted by key), other structured attributes as compact JSON, null as empty. " +
+		"key=value joined with ';' (sorted by key), other structured attributes as compact JSON, null as empty; " +
+		"a cell that begins with =, +, -, @, a tab or a carriage return is prefixed with a single quote (') so " +
+		"that spreadsheets show it as text instead of evaluating it as a formula. " +
 		"If the export breaks off after it began, its last line says so: {\"errors\":[...]} in NDJSON, " +
 		"'#error: detail' in CSV; an export without such a line that ends normally is complete. " +
 		"Chosen by format, else by Accept."

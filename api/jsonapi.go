@@ -74,6 +74,9 @@ type AssetListDocument struct {
 	Data  []AssetResource `json:"data"`
 	Links PaginationLinks `json:"links"`
 	Meta  *CountMeta      `json:"meta,omitempty"`
+	// raw, when set, is the whole document already encoded
+	// (appendListDocument): serialize sends it as it is.
+	raw []byte
 }
 
 // CountMeta is the meta of a list when meta_count asked for it.
@@ -136,9 +139,15 @@ func assetResource(a *store.Asset, self string, fields []string) AssetResource {
 // media type, the OpenAPI description as plain JSON.
 func serialize(w http.ResponseWriter, r *http.Request, ans any) error {
 	ct := responseMediaType(r)
-	switch ans.(type) {
+	switch a := ans.(type) {
 	case openapi3.T, *openapi3.T:
 		ct = mediaTypeJSON
+	case *AssetListDocument:
+		if a.raw != nil {
+			w.Header().Set("Content-Type", ct)
+			_, err := w.Write(a.raw)
+			return err
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -91,6 +91,7 @@ func (s *Server) page(r *http.Request, acc access, lq listQuery) (*AssetListDocu
 	}
 	req := index.SearchRequest{
 		Scope: indexScope(acc.scope), Filter: lq.filter, Sort: lq.sort, Limit: lq.limit, Count: lq.count, PIT: lq.pit,
+		Attributes: &index.AttributeSelection{Fields: lq.fields},
 	}
 	if req.PIT != "" {
 		req.KeepAlive = time.Until(lq.deadline)
@@ -100,18 +101,23 @@ func (s *Server) page(r *http.Request, acc access, lq listQuery) (*AssetListDocu
 	if err != nil {
 		return nil, err
 	}
-	doc := &AssetListDocument{Data: make([]AssetResource, len(res.Assets))}
-	for i, a := range res.Assets {
-		doc.Data[i] = assetResource(a, assetSelf(acc, a.ID), lq.fields)
-	}
-	doc.Links = pg.links(len(res.Assets), res.HasAfter, res.HasBefore, func(last bool) cursor {
+	doc := &AssetListDocument{}
+	doc.Links = pg.links(len(res.Hits), res.HasAfter, res.HasBefore, func(last bool) cursor {
 		if last {
-			return cursor{Sort: res.Last, ID: res.Assets[len(res.Assets)-1].ID}
+			return cursor{Sort: res.Last, ID: res.Hits[len(res.Hits)-1].ID}
 		}
-		return cursor{Sort: res.First, ID: res.Assets[0].ID}
+		return cursor{Sort: res.First, ID: res.Hits[0].ID}
 	})
 	if res.Total != nil {
 		doc.Meta = &CountMeta{Count: *res.Total}
+	}
+	// The document goes out as these bytes (serialize); Data stays empty.
+	size := 256
+	for _, h := range res.Hits {
+		size += len(h.Attributes) + 256
+	}
+	if doc.raw, err = appendListDocument(make([]byte, 0, size), res.Hits, newSelfLink(acc), doc.Links, doc.Meta); err != nil {
+		return nil, err
 	}
 	return doc, nil
 }

@@ -65,6 +65,11 @@ type Document struct {
 	LastSeenAt time.Time         `json:"last_seen_at"`
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
+
+	// Attrs is the asset's attributes as the API answers them
+	// (AttributesJSON): reads splice it in without decoding (attrs.go).
+	Attrs    json.RawMessage `json:"attrs,omitempty"`
+	attrsErr error
 }
 
 // Project builds the document of an asset. Slices of a are shared, not
@@ -84,6 +89,7 @@ func Project(a *store.Asset) Document {
 	}
 	d.Tags, d.TagKeys = pairs(a.Tags)
 	d.ImageLabels, d.ImageLabelKeys = pairs(a.ImageLabels)
+	d.Attrs, d.attrsErr = AttributesJSON(a) // AppendJSON reports the error
 	return d
 }
 
@@ -239,6 +245,13 @@ func (d *Document) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendTime(b, `,"last_seen_at":`, d.LastSeenAt)
 	b = appendTime(b, `,"created_at":`, d.CreatedAt)
 	b = appendTime(b, `,"updated_at":`, d.UpdatedAt)
+	if d.attrsErr != nil {
+		return dst, d.attrsErr
+	}
+	if len(d.Attrs) > 0 {
+		// Compact and valid as the encoder wrote it: no check needed.
+		b = append(append(b, `,"attrs":`...), d.Attrs...)
+	}
 	return append(b, '}'), nil
 }
 

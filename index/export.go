@@ -28,12 +28,15 @@ type ExportRequest struct {
 	Sort      []SortField
 	PageSize  int           // ExportPageSizeDefault when zero
 	KeepAlive time.Duration // ExportKeepAliveDefault when zero
+	// Attributes, when set, reads the stored attributes (ExportPage.Hits).
+	Attributes *AttributeSelection
 }
 
 // ExportPage is one page of an export, and the point in time it was read
 // from (the export closes it at the end).
 type ExportPage struct {
 	Assets []*store.Asset
+	Hits   []AttributesHit // instead of Assets with ExportRequest.Attributes
 	PIT    string
 }
 
@@ -67,20 +70,21 @@ func (c *Client) Export(ctx context.Context, r ExportRequest, fn func(ExportPage
 	read := 0
 	for {
 		res, err := c.Search(ctx, SearchRequest{Scope: r.Scope, Filter: r.Filter, Sort: r.Sort, Limit: size,
-			PIT: pit, KeepAlive: keep, SearchAfter: after})
+			PIT: pit, KeepAlive: keep, SearchAfter: after, Attributes: r.Attributes})
 		if err != nil {
 			return fmt.Errorf("exporting, after %d assets: %w", read, err)
 		}
 		if res.PIT != "" {
 			pit = res.PIT
 		}
-		if len(res.Assets) > 0 {
-			if err := fn(ExportPage{Assets: res.Assets, PIT: pit}); err != nil {
+		n := len(res.Assets) + len(res.Hits)
+		if n > 0 {
+			if err := fn(ExportPage{Assets: res.Assets, Hits: res.Hits, PIT: pit}); err != nil {
 				return err
 			}
-			read += len(res.Assets)
+			read += n
 		}
-		if !res.HasAfter || len(res.Assets) == 0 {
+		if !res.HasAfter || n == 0 {
 			return nil
 		}
 		after = res.Last

@@ -55,8 +55,11 @@ func (c *Client) InitialIndex() string { return c.initialIndex() }
 // reindex changes it.
 func (c *Client) EnsureIndex(ctx context.Context) error {
 	exists, err := c.aliasExists(ctx)
-	if err != nil || exists {
+	if err != nil {
 		return err
+	}
+	if exists {
+		return c.ensureAttrsMapping(ctx)
 	}
 	body, err := c.createBody()
 	if err != nil {

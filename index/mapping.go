@@ -30,6 +30,10 @@ func date() map[string]any {
 	return map[string]any{"type": "date_nanos", "ignore_malformed": true}
 }
 
+// attrsField keeps the API's attributes JSON of an asset (Document.Attrs)
+// in _source, unindexed: it is only ever read back.
+func attrsField() map[string]any { return map[string]any{"type": "object", "enabled": false} }
+
 // indexBody is the body of the create-index request.
 func indexBody() map[string]any {
 	integer := map[string]any{"type": "integer"}
@@ -88,6 +92,7 @@ func indexBody() map[string]any {
 				"last_seen_at": date(),
 				"created_at":   date(),
 				"updated_at":   date(),
+				"attrs":        attrsField(),
 				// Sort fields of other asset types; container images lack them.
 				"url": keyword(),
 				"scm": keyword(),

@@ -87,11 +87,16 @@ type SearchRequest struct {
 	// under a second it is not extended at all.
 	PIT       string
 	KeepAlive time.Duration
+	// Attributes, when set, reads only the stored attributes of each hit
+	// (SearchResult.Hits instead of Assets).
+	Attributes *AttributeSelection
 }
 
 // SearchResult is one page, in the requested order.
 type SearchResult struct {
 	Assets []*store.Asset
+	// Hits replaces Assets when the request had Attributes.
+	Hits []AttributesHit
 	// Sort holds each asset's sort values; First and Last those of the
 	// first and last asset (nil when the page is empty), for cursors.
 	Sort        [][]any
@@ -126,19 +131,43 @@ func esSort(sort []SortField, reverse bool) ([]any, error) {
 	return out, nil
 }
 
-type searchResponse struct {
+// hitsResponse is a _search answer whose hits decode as H.
+type hitsResponse[H any] struct {
 	PITID string `json:"pit_id"`
 	Hits  struct {
 		Total *struct {
 			Value int64 `json:"value"`
 		} `json:"total"`
-		Hits []struct {
-			ID      string          `json:"_id"`
-			Version int64           `json:"_version"`
-			Source  json.RawMessage `json:"_source"`
-			Sort    []any           `json:"sort"`
-		} `json:"hits"`
+		Hits []H `json:"hits"`
 	} `json:"hits"`
+}
+
+// searchHit is a hit with its whole _source.
+type searchHit struct {
+	ID      string          `json:"_id"`
+	Version int64           `json:"_version"`
+	Source  json.RawMessage `json:"_source"`
+	Sort    []any           `json:"sort"`
+}
+
+type searchResponse = hitsResponse[searchHit]
+
+// sendSearch sends r's request, decodes the answer into res and returns
+// the result's point in time and total.
+func sendSearch[H any](ctx context.Context, c *Client, r SearchRequest, res *hitsResponse[H]) (*SearchResult, error) {
+	req, err := r.request(c.alias)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.do(ctx, req.Method, req.Path, req.Body, res); err != nil {
+		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
+	}
+	out := &SearchResult{PIT: res.PITID}
+	if r.Count != CountNone && res.Hits.Total != nil {
+		total := res.Hits.Total.Value
+		out.Total = &total
+	}
+	return out, nil
 }
 
 // keepAlive is d in whole seconds, rounded down: a point in time kept
@@ -172,6 +201,9 @@ func (r SearchRequest) request(alias string) (Request, error) {
 		}
 		body["sort"] = sort
 		body["size"] = limitOr(r.Limit) + 1
+		if r.Attributes != nil {
+			body["_source"] = r.Attributes.source()
+		}
 		if backward {
 			body["search_after"] = searchAfter(r.Sort, r.SearchBefore, r.PIT != "")
 		} else if r.SearchAfter != nil {
@@ -195,35 +227,18 @@ func searchPath(alias string) string { return "/" + alias + "/_search" }
 
 // Search returns one page of assets in scope matching the filter.
 func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
-	req, err := r.request(c.alias)
+	if r.Attributes != nil && r.Count != CountOnly {
+		return c.searchAttributes(ctx, r)
+	}
+	var res searchResponse
+	out, err := sendSearch(ctx, c, r, &res)
 	if err != nil {
 		return nil, err
-	}
-	limit := limitOr(r.Limit)
-	backward := r.SearchBefore != nil
-	var res searchResponse
-	if err := c.do(ctx, req.Method, req.Path, req.Body, &res); err != nil {
-		return nil, fmt.Errorf("searching %s: %w", c.alias, err)
-	}
-	out := &SearchResult{PIT: res.PITID}
-	if r.Count != CountNone && res.Hits.Total != nil {
-		total := res.Hits.Total.Value
-		out.Total = &total
 	}
 	if r.Count == CountOnly {
 		return out, nil
 	}
-	hits := res.Hits.Hits
-	more := len(hits) > limit
-	if more {
-		hits = hits[:limit]
-	}
-	if backward {
-		slices.Reverse(hits)
-		out.HasBefore, out.HasAfter = more, true
-	} else {
-		out.HasBefore, out.HasAfter = r.SearchAfter != nil, more
-	}
+	hits := pageHits(r, res.Hits.Hits, out)
 	out.Assets = make([]*store.Asset, len(hits))
 	out.Sort = make([][]any, len(hits))
 	for i, h := range hits {
@@ -237,6 +252,23 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 		out.First, out.Last = out.Sort[0], out.Sort[len(hits)-1]
 	}
 	return out, nil
+}
+
+// pageHits cuts the extra hit off (it only tells that more follow), puts
+// backward hits in forward order and sets out's HasBefore and HasAfter.
+func pageHits[H any](r SearchRequest, hits []H, out *SearchResult) []H {
+	limit := limitOr(r.Limit)
+	more := len(hits) > limit
+	if more {
+		hits = hits[:limit]
+	}
+	if r.SearchBefore != nil {
+		slices.Reverse(hits)
+		out.HasBefore, out.HasAfter = more, true
+	} else {
+		out.HasBefore, out.HasAfter = r.SearchAfter != nil, more
+	}
+	return hits
 }
 
 // OpenPIT opens a point in time on the alias for stable paging, kept alive

@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/openinventory/assets/index"
+	"github.com/openinventory/assets/internal/testenv"
+	"github.com/openinventory/assets/store"
+)
+
+// BenchmarkListPage is the list handler over a real index: a page of 100
+// rich assets (authentication, the search, the answer), per request, with
+// all attributes and with a sparse fieldset.
+func BenchmarkListPage(b *testing.B) {
+	ctx := context.Background()
+	pool := testenv.Postgres(b)
+	es, prefix := testenv.Elasticsearch(b)
+	ic := index.New(es, prefix)
+	if err := ic.EnsureIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Import(ctx, pool, store.NewNDJSONReader(strings.NewReader(hierarchy()+richAssets(300)))); err != nil {
+		b.Fatal(err)
+	}
+	g, _ := store.ParseGrant("tenant:" + tenantA + ":tenant.read")
+	secret, err := store.CreateToken(ctx, pool, "bench", []store.Grant{g})
+	if err != nil {
+		b.Fatal(err)
+	}
+	assets, err := store.AssetsByID(ctx, pool, benchAssetIDs(300))
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([]index.WriteItem, len(assets))
+	for i, a := range assets {
+		d := index.Project(a)
+		items[i] = index.WriteItem{ID: a.ID, Version: a.Version, Doc: &d}
+	}
+	if _, err := ic.Write(ctx, []string{ic.Alias()}, items); err != nil {
+		b.Fatal(err)
+	}
+	if err := ic.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Pool: pool, Index: ic, Registerer: prometheus.NewRegistry(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler()
+	for _, bc := range []struct{ name, query string }{
+		{"all", ""},
+		{"sparse", "&fields[container_images]=name,tags,risk_score,created_at"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			target := tenantPath(tenantA) + v + "&limit=100&sort=-risk_score" + bc.query
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				r := httptest.NewRequest(http.MethodGet, target, nil)
+				r.Header.Set("Authorization", "Token "+secret)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				n = w.Body.Len()
+			}
+			b.ReportMetric(float64(n), "B/answer")
+		})
+	}
+}
+
+func benchAssetIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = testAssetID(2000 + i)
+	}
+	return ids
+}
