@@ -62,7 +62,11 @@ func (r *runner) searchRequest(filter, sort string, limit int) (index.SearchRequ
 	if err != nil {
 		return index.SearchRequest{}, err
 	}
-	return index.SearchRequest{Scope: index.Scope{TenantID: r.data.tenantID}, Filter: n, Sort: parseSort(sort), Limit: limit}, nil
+	// Attributes: the API asks only for the stored attributes, so the direct
+	// side sends the same body (what a client of Elasticsearch would ask to
+	// get the same answer).
+	return index.SearchRequest{Scope: index.Scope{TenantID: r.data.tenantID}, Filter: n, Sort: parseSort(sort), Limit: limit,
+		Attributes: &index.AttributeSelection{}}, nil
 }
 
 // directSearch is the body of that request, encoded once.
