@@ -29,6 +29,11 @@ retries with capped backoff (--max-backoff) while Elasticsearch or PostgreSQL is
 including at start-up: it waits for both to answer, logging why.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, stopTracing, err := startTracing(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			defer stopTracing()
 			pool, idx, err := cli.ConnectWait(cmd.Context(), e, cli.Backoff{Max: cfg.MaxBackoff})
 			if err != nil {
 				return err

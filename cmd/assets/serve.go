@@ -135,6 +135,11 @@ func envNames() string {
 // runServe connects, migrates and serves until ctx ends. Each listener
 // logs once, after it is bound.
 func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
+	e, stopTracing, err := startTracing(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	pool, idx, err := cli.ConnectWait(ctx, cli.ForAPI(e), cli.Backoff{}) // a boot race with the services is no failure
 	if err != nil {
 		return err
@@ -152,6 +157,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
 		SearchableWaitMax: o.searchableWaitMax,
 		ExportPageSize:    o.exportPageSize, ExportTimeout: o.exportTimeout, ExportMaxConcurrent: o.exportConcurrent,
+		Tracing: tracingHandler(e.Tracing),
 	}
 	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
 		return err
