@@ -29,6 +29,7 @@ type Report struct {
 	Reindex      *Throughput       `json:"reindex,omitempty"`
 	Export       *ExportThroughput `json:"export,omitempty"`
 	Memory       *Memory           `json:"peak_memory,omitempty"`
+	Concurrency  []ConcurrencyRun  `json:"concurrency,omitempty"`
 	Targets      []Target          `json:"targets"`
 	Seconds      float64           `json:"seconds"`
 }
@@ -198,6 +199,7 @@ func (r *Report) checkTargets() {
 		r.Targets = append(r.Targets, Target{Name: "list API / direct Elasticsearch, p50", Want: "<= 1.20x (else profile)",
 			Got: fmt.Sprintf("%.2fx", x), Met: x > 0 && x <= 1.2})
 	}
+	r.Targets = append(r.Targets, r.concurrencyTargets()...)
 	for _, m := range r.Measurements {
 		if m.SameAnswer != nil && !*m.SameAnswer {
 			r.Targets = append(r.Targets, Target{Name: m.Name + ": same answer on every side", Want: "yes", Got: "no"})
@@ -284,6 +286,7 @@ func (r *Report) Markdown() string {
 	if x := r.Export; x != nil {
 		x.addRows(o)
 	}
+	r.concurrencyRows(o)
 	if ti := r.TrigramIndex; ti != nil {
 		o.add("pg_trgm GIN index for q (built for the occasion)", fmt.Sprintf("%.1f s, %s", ti.Seconds, bytesText(ti.Bytes)))
 	}
