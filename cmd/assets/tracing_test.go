@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,15 +45,11 @@ func tracedEnv(tb testing.TB) (e *cli.Env, tenant, token string) {
 // execute runs one command of the tree in-process and returns its output.
 func execute(tb testing.TB, e *cli.Env, args ...string) string {
 	tb.Helper()
-	root := newRoot(e)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(io.Discard)
-	root.SetArgs(args)
-	if err := cli.Execute(context.Background(), root); err != nil {
-		tb.Fatalf("%v: %v", args, err)
+	r := run(tb, e, args...)
+	if r.err != nil {
+		tb.Fatalf("%v: %v", args, r.err)
 	}
-	return out.String()
+	return r.out
 }
 
 // startServe runs serve on a free loopback port until the test ends and

@@ -53,7 +53,7 @@ func (r *runner) measureTracing(ctx context.Context) error {
 		Request: fmt.Sprintf("GET .../inventory/assets?filter=%s&sort=%s&limit=%d", listFilter, listSort, listLimit),
 		Sides:   stats,
 		Note: fmt.Sprintf("two serve processes alike but for OTEL_EXPORTER_OTLP_ENDPOINT; when set, every span (HTTP server, pgx, "+
-			"Elasticsearch client) is exported to a receiver in the bench process that discards it (%d export requests); ratio = on / off",
+			"Elasticsearch client) is exported to a receiver in the bench process that discards it (export requests received: %d); ratio = on / off",
 			rec.Requests()),
 	})
 	return nil
