@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -73,7 +74,7 @@ func Enabled(getenv func(string) string) bool {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if getenv(sdkDisabledEnv) == "true" {
+	if strings.EqualFold(strings.TrimSpace(getenv(sdkDisabledEnv)), "true") {
 		return false
 	}
 	return getenv(EndpointEnv) != "" || getenv(TracesEndpointEnv) != ""

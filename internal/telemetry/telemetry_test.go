@@ -26,6 +26,8 @@ func TestEnabled(t *testing.T) {
 		{"traces endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true},
 		{"only a service name", map[string]string{"OTEL_SERVICE_NAME": "x"}, false},
 		{"SDK disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "true"}, false},
+		{"SDK disabled, any case", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "TRUE"}, false},
+		{"SDK not disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "false"}, true},
 	} {
 		if got := telemetry.Enabled(env(tc.env)); got != tc.want {
 			t.Errorf("%s: Enabled = %v, want %v", tc.name, got, tc.want)
