@@ -65,26 +65,24 @@ func (s LoopSide) add(o LoopSide) LoopSide {
 
 // closedLoop runs clients goroutines that each send do back to back until
 // d has passed: the throughput a fixed population of clients gets. A
-// failed request is counted apart; the loop goes on.
+// request under way at the end is let finish and counted, and the time is
+// until the last one finished, so slow requests are not cut off uncounted.
+// A failed request is counted apart; the loop goes on.
 func closedLoop(ctx context.Context, clients int, d time.Duration, do func(context.Context) error) (LoopSide, error) {
 	var ok, failed atomic.Int64
 	var first atomic.Value
-	lctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	start := time.Now()
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Go(func() {
-			for lctx.Err() == nil {
-				err := do(lctx)
-				switch {
-				case err == nil:
-					ok.Add(1)
-				case lctx.Err() != nil: // cut short by the end of the loop
-				default:
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				if err := do(ctx); err != nil {
 					failed.Add(1)
 					first.CompareAndSwap(nil, err.Error())
+					continue
 				}
+				ok.Add(1)
 			}
 		})
 	}

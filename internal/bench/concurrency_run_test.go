@@ -18,13 +18,17 @@ import (
 	assetsync "github.com/openinventory/assets/sync"
 )
 
-// TestMeasureConcurrency runs the concurrency step over a small seeded and
-// indexed data set, the real API and the real Elasticsearch: every side
-// answers, and the report gets both rates, their ratio and a target each.
-func TestMeasureConcurrency(t *testing.T) {
-	t.Parallel()
+// smallRunner is a runner over a small seeded and indexed data set of the
+// test's own, with the real API in-process.
+func smallRunner(t *testing.T) *runner {
+	t.Helper()
 	ctx := context.Background()
-	pool := testenv.Postgres(t)
+	dbURL := testenv.DatabaseURL(t)
+	pool, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	es, prefix := testenv.Elasticsearch(t)
 	gen, err := seed.New(seed.Options{Assets: 1000, Tenants: 1, Groups: 2, Orgs: 4, Seed: 1})
 	if err != nil {
@@ -56,9 +60,19 @@ func TestMeasureConcurrency(t *testing.T) {
 	esURL, _, _ := strings.Cut(testenv.ElasticsearchURL(t), ",")
 	r := &runner{pool: pool, idx: idx, log: quiet, rep: &Report{}, api: newAPIClient(hs.URL, tenant, token),
 		es:  harness.NewES(newHTTPClient(), esURL),
-		cfg: Config{Clients: 3, Duration: 400 * time.Millisecond, ElasticsearchURL: esURL}}
+		lim: limits{requests: 20, duration: 10 * time.Second, warmup: 1},
+		cfg: Config{Clients: 3, Duration: time.Second, ElasticsearchURL: esURL, DatabaseURL: dbURL, OutDir: t.TempDir()}}
 	r.data.tenantID = tenant
-	if err := r.measureConcurrency(ctx); err != nil {
+	return r
+}
+
+// TestMeasureConcurrency runs the concurrency step over a small data set,
+// the real API and the real Elasticsearch: every side answers, and the
+// report gets both rates, their ratio and a target each.
+func TestMeasureConcurrency(t *testing.T) {
+	t.Parallel()
+	r := smallRunner(t)
+	if err := r.measureConcurrency(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.rep.Concurrency) != 2 {

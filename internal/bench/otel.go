@@ -73,13 +73,7 @@ func (r *runner) startServeChild(ctx context.Context, name string, extra []strin
 	if err != nil {
 		return nil, err
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OTEL_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env,
+	env := append(withoutOTEL(os.Environ()),
 		"ASSETS_DATABASE_URL="+r.cfg.DatabaseURL,
 		"ASSETS_ELASTICSEARCH_URL="+r.cfg.ElasticsearchURL,
 		"ASSETS_INDEX="+r.idx.Alias(),
@@ -106,4 +100,17 @@ func (r *runner) stopChild(c *harness.Child) {
 	if err := c.Stop(30 * time.Second); err != nil {
 		r.log.Warn("bench: stopping a child process", "name", c.Name, "err", err)
 	}
+}
+
+// withoutOTEL is environ without the OpenTelemetry variables, so that a
+// child traces only when a step says so, whatever the bench's own
+// environment holds.
+func withoutOTEL(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "OTEL_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
