@@ -72,7 +72,11 @@ func newServeCmd(e *cli.Env) *cobra.Command {
 /readyz and Prometheus /metrics (on --metrics-addr instead, when given). With --with-sync
 it also runs the sync worker in the same process. SIGINT/SIGTERM shut it down gracefully.
 
-Each flag not given is read from its environment variable: ` + envNames() + `.`,
+Each flag not given is read from its environment variable: ` + envNames() + `.
+
+With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, it traces each
+request (HTTP, PostgreSQL, Elasticsearch) and exports the spans over OTLP/HTTP; without, no
+tracing is installed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, fe := range serveEnv {
