@@ -167,6 +167,7 @@ func (s *Server) observe(r *http.Request, rs *requestState, sw *statusWriter, d 
 	method := methodLabel(r.Method)
 	s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	s.metrics.duration.WithLabelValues(route, method).Observe(d.Seconds())
+	nameSpan(r, method, route)
 	attrs := []any{
 		"method", r.Method, "path", r.URL.Path, "route", route, "status", status,
 		"duration_ms", float64(d.Microseconds()) / 1000, "bytes", sw.bytes, "remote", r.RemoteAddr,

@@ -104,6 +104,11 @@ type Config struct {
 	// NoMetricsRoute leaves /metrics off the API handler, for a caller that
 	// serves MetricsHandler on a listener of its own.
 	NoMetricsRoute bool
+
+	// Tracing, when set, wraps the whole handler: a span per request (the
+	// commands pass telemetry's Handler). Nil wraps nothing, so tracing off
+	// costs nothing.
+	Tracing func(http.Handler) http.Handler
 }
 
 // Server serves the API. Its Handler is safe for concurrent use.
@@ -220,6 +225,9 @@ func New(cfg Config) (*Server, error) {
 	// mux sets on its request.
 	if s.handler, err = compress(public.bind(s.cursors.bind(s.wrap(checkParams(known, mux, mux))))); err != nil {
 		return nil, err
+	}
+	if cfg.Tracing != nil {
+		s.handler = cfg.Tracing(s.handler)
 	}
 	return s, nil
 }

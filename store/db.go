@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -22,6 +23,9 @@ type PoolSettings struct {
 	// StatementTimeout cancels any statement running longer (PostgreSQL's
 	// statement_timeout, set on every connection of the pool).
 	StatementTimeout time.Duration
+	// Tracer, when set, traces every connection's queries (the commands'
+	// OpenTelemetry tracing); nil traces nothing.
+	Tracer pgx.QueryTracer
 }
 
 // Open connects a pool to databaseURL and checks that it answers.
@@ -43,6 +47,9 @@ func OpenWith(ctx context.Context, databaseURL string, ps PoolSettings) (*pgxpoo
 	}
 	if ps.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(ps.StatementTimeout.Milliseconds(), 10)
+	}
+	if ps.Tracer != nil {
+		cfg.ConnConfig.Tracer = ps.Tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -94,6 +94,7 @@ seed, and the index when it holds as many documents.`,
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the data set")
 	f.DurationVar(&cfg.Duration, "duration", 20*time.Second, "longest time per measurement")
 	f.IntVar(&cfg.Requests, "requests", 300, "most requests per side and measurement")
+	f.IntVar(&cfg.Clients, "clients", bench.ConcurrencyClientsDefault, "concurrent clients of the closed loops under concurrency")
 	f.IntVar(&cfg.LagRate, "lag-rate", 200, "updates per second while measuring the sync lag")
 	f.DurationVar(&cfg.LagDuration, "lag-duration", 25*time.Second, "how long to apply updates while measuring the sync lag")
 	f.IntVar(&cfg.BrowserChanges, "browser-changes", bench.BrowserChangesDefault, "explorer filter changes timed in Chromium")

@@ -20,12 +20,12 @@ type result struct {
 }
 
 // run executes the command tree in-process with args, as cli.Main would.
-func run(t *testing.T, e *cli.Env, args ...string) result {
+func run(t testing.TB, e *cli.Env, args ...string) result {
 	t.Helper()
 	return runCtx(context.Background(), t, e, args...)
 }
 
-func runCtx(ctx context.Context, t *testing.T, e *cli.Env, args ...string) result {
+func runCtx(ctx context.Context, t testing.TB, e *cli.Env, args ...string) result {
 	t.Helper()
 	root := newRoot(e)
 	var out bytes.Buffer

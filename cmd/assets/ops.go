@@ -26,9 +26,15 @@ func newSyncCmd(e *cli.Env) *cobra.Command {
 run), writes the current rows with external versions and removes the rows only after
 Elasticsearch acknowledged them. It wakes on LISTEN/NOTIFY with a polling fallback and
 retries with capped backoff (--max-backoff) while Elasticsearch or PostgreSQL is down,
-including at start-up: it waits for both to answer, logging why.`,
+including at start-up: it waits for both to answer, logging why. With
+OTEL_EXPORTER_OTLP_ENDPOINT set, its Elasticsearch requests are traced over OTLP/HTTP.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, stopTracing, err := startTracing(cmd.Context(), e)
+			if err != nil {
+				return err
+			}
+			defer stopTracing()
 			pool, idx, err := cli.ConnectWait(cmd.Context(), e, cli.Backoff{Max: cfg.MaxBackoff})
 			if err != nil {
 				return err

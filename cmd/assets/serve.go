@@ -72,7 +72,11 @@ func newServeCmd(e *cli.Env) *cobra.Command {
 /readyz and Prometheus /metrics (on --metrics-addr instead, when given). With --with-sync
 it also runs the sync worker in the same process. SIGINT/SIGTERM shut it down gracefully.
 
-Each flag not given is read from its environment variable: ` + envNames() + `.`,
+Each flag not given is read from its environment variable: ` + envNames() + `.
+
+With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, it traces each
+request (HTTP, PostgreSQL, Elasticsearch) and exports the spans over OTLP/HTTP; without, no
+tracing is installed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, fe := range serveEnv {
@@ -135,6 +139,11 @@ func envNames() string {
 // runServe connects, migrates and serves until ctx ends. Each listener
 // logs once, after it is bound.
 func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
+	e, stopTracing, err := startTracing(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	pool, idx, err := cli.ConnectWait(ctx, cli.ForAPI(e), cli.Backoff{}) // a boot race with the services is no failure
 	if err != nil {
 		return err
@@ -152,6 +161,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
 		SearchableWaitMax: o.searchableWaitMax,
 		ExportPageSize:    o.exportPageSize, ExportTimeout: o.exportTimeout, ExportMaxConcurrent: o.exportConcurrent,
+		Tracing: tracingHandler(e.Tracing),
 	}
 	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
 		return err

@@ -50,6 +50,9 @@ type Config struct {
 	// LagRate updates per second for LagDuration measure the sync lag.
 	LagRate     int
 	LagDuration time.Duration
+	// Clients run the closed loops of the concurrency step at once
+	// (ConcurrencyClientsDefault when 0).
+	Clients int
 
 	// BrowserChanges is how many explorer filter changes are timed (0:
 	// BrowserChangesDefault); Snapshots how many project snapshots are
@@ -84,6 +87,9 @@ func (c *Config) check() error {
 	}
 	if c.Requests < 1 || c.Duration <= 0 {
 		errs = append(errs, errors.New("--requests and --duration must be positive"))
+	}
+	if c.Clients < 0 {
+		errs = append(errs, fmt.Errorf("--clients %d: cannot be negative", c.Clients))
 	}
 	if c.LagRate < 1 || c.LagDuration <= 0 {
 		errs = append(errs, errors.New("the lag rate and duration must be positive"))
@@ -145,6 +151,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"stored search", r.measureStoredSearch},
 		{"group values", r.measureGroupValues},
 		{"filter values", r.measureFilterValues},
+		{"tracing cost", r.measureTracing},
+		{"under concurrency", r.measureConcurrency},
 		{"relationships", r.measureRelationships},
 		{"export", r.measureExport},
 		{"explorer in Chromium", r.measureBrowser},

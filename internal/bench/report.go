@@ -31,6 +31,7 @@ type Report struct {
 	Memory       *Memory           `json:"peak_memory,omitempty"`
 	Browser      *BrowserFigures   `json:"browser,omitempty"`
 	Snapshots    *SnapshotImport   `json:"project_snapshots,omitempty"`
+	Concurrency  []ConcurrencyRun  `json:"concurrency,omitempty"`
 	Targets      []Target          `json:"targets"`
 	Seconds      float64           `json:"seconds"`
 }
@@ -203,6 +204,7 @@ func (r *Report) checkTargets() {
 	if b := r.Browser; b != nil {
 		r.Targets = append(r.Targets, b.targets()...)
 	}
+	r.Targets = append(r.Targets, r.concurrencyTargets()...)
 	for _, m := range r.Measurements {
 		if m.SameAnswer != nil && !*m.SameAnswer {
 			r.Targets = append(r.Targets, Target{Name: m.Name + ": same answer on every side", Want: "yes", Got: "no"})
@@ -295,6 +297,7 @@ func (r *Report) Markdown() string {
 	if x := r.Snapshots; x != nil {
 		x.addRows(o)
 	}
+	r.concurrencyRows(o)
 	if ti := r.TrigramIndex; ti != nil {
 		o.add("pg_trgm GIN index for q (built for the occasion)", fmt.Sprintf("%.1f s, %s", ti.Seconds, bytesText(ti.Bytes)))
 	}

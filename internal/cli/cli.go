@@ -24,6 +24,7 @@ import (
 
 	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/cli/esauth"
+	"github.com/openinventory/assets/internal/telemetry"
 )
 
 // Exit statuses; see the package documentation.
@@ -58,6 +59,10 @@ type Env struct {
 	// APIPool: the pool serves the API, so its statements are bounded
 	// (ASSETS_PG_STATEMENT_TIMEOUT); see ForAPI.
 	APIPool bool
+	// Tracing, when set (serve and sync, see telemetry.Setup), traces the
+	// PostgreSQL pool and the Elasticsearch client Connect opens; nil
+	// installs nothing.
+	Tracing *telemetry.Tracing
 }
 
 // Load reads the environment: ASSETS_DATABASE_URL, ASSETS_ELASTICSEARCH_URL,

@@ -43,6 +43,7 @@ func OpenPostgres(ctx context.Context, e *Env) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	ps.Tracer = e.Tracing.PGXTracer()
 	pool, err := store.OpenWith(ctx, e.DatabaseURL, ps)
 	if err == nil {
 		return pool, nil

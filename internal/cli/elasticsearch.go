@@ -37,6 +37,7 @@ func openIndex(ctx context.Context, e *Env, settings index.IndexSettings) (*inde
 		return nil, BadInput(redact(err))
 	}
 	cfg.MaxRetries = 3
+	cfg.Transport = e.Tracing.ElasticsearchTransport(cfg.Transport)
 	if e.Logger != nil {
 		e.Logger.Debug("connecting to Elasticsearch", "url", RedactURL(e.ElasticsearchURL), "security", e.ES)
 	}
