@@ -65,6 +65,10 @@ type Document struct {
 	LastSeenAt time.Time         `json:"last_seen_at"`
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
+
+	// QGrams and QGramsPartial are the substring index of q (qgrams.go).
+	QGrams        []string `json:"q_grams,omitempty"`
+	QGramsPartial bool     `json:"q_grams_partial,omitempty"`
 }
 
 // Project builds the document of an asset. Slices of a are shared, not
@@ -84,6 +88,7 @@ func Project(a *store.Asset) Document {
 	}
 	d.Tags, d.TagKeys = pairs(a.Tags)
 	d.ImageLabels, d.ImageLabelKeys = pairs(a.ImageLabels)
+	d.QGrams, d.QGramsPartial = d.qGrams(QGramsPerDocumentDefault)
 	return d
 }
 
@@ -239,6 +244,7 @@ func (d *Document) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendTime(b, `,"last_seen_at":`, d.LastSeenAt)
 	b = appendTime(b, `,"created_at":`, d.CreatedAt)
 	b = appendTime(b, `,"updated_at":`, d.UpdatedAt)
+	b = d.appendQGrams(b)
 	return append(b, '}'), nil
 }
 

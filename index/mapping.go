@@ -47,6 +47,7 @@ func indexBody() map[string]any {
 		},
 		"mappings": map[string]any{
 			"dynamic": "strict",
+			"_meta":   mappingMeta(),
 			"properties": map[string]any{
 				"id":            uuidKeyword(),
 				"tenant_id":     uuidKeyword(),
@@ -91,6 +92,9 @@ func indexBody() map[string]any {
 				// Sort fields of other asset types; container images lack them.
 				"url": keyword(),
 				"scm": keyword(),
+				// The substring index of q (qgrams.go).
+				qGramsField:        qGramsMapping(),
+				qGramsPartialField: map[string]any{"type": "boolean"},
 			},
 		},
 	}
