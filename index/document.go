@@ -66,9 +66,9 @@ type Document struct {
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
 
-	// QGrams and QGramsPartial are the substring index of q (qgrams.go).
-	QGrams        []string `json:"q_grams,omitempty"`
-	QGramsPartial bool     `json:"q_grams_partial,omitempty"`
+	// QGrams and QOverflow are the substring index of q (qgrams.go).
+	QGrams    []string `json:"q_grams,omitempty"`
+	QOverflow []string `json:"q_overflow,omitempty"`
 }
 
 // Project builds the document of an asset. Slices of a are shared, not
@@ -88,7 +88,7 @@ func Project(a *store.Asset) Document {
 	}
 	d.Tags, d.TagKeys = pairs(a.Tags)
 	d.ImageLabels, d.ImageLabelKeys = pairs(a.ImageLabels)
-	d.QGrams, d.QGramsPartial = d.qGrams(QGramsPerDocumentDefault)
+	d.QGrams, d.QOverflow = d.qGrams(QGramsPerDocumentDefault)
 	return d
 }
 

@@ -93,8 +93,8 @@ func indexBody() map[string]any {
 				"url": keyword(),
 				"scm": keyword(),
 				// The substring index of q (qgrams.go).
-				qGramsField:        qGramsMapping(),
-				qGramsPartialField: map[string]any{"type": "boolean"},
+				qGramsField:    qGramsMapping(),
+				qOverflowField: keyword(),
 			},
 		},
 	}

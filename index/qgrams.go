@@ -30,9 +30,12 @@ import (
 // prefix of another's, so prefixes of tokens are prefixes of grams.
 
 // QGramsPerDocumentDefault caps the gram tokens (one per character of the
-// q fields' values) of one document. A document over it gets no grams and
-// q_grams_partial instead, and q== matches it by the exact wildcard path,
-// so the cap costs such documents speed, never a match. Labels and tags at
+// q fields' values) of one document. A document over it gets no grams but
+// its lowercased values in q_overflow, which q== searches by wildcard: the
+// cap costs such documents speed, never a match, and the wildcard scans
+// only the dictionary of q_overflow, which holds the values of over-cap
+// documents alone (none in usual data), never the dictionaries of the q
+// fields themselves. Labels and tags at
 // their limits (50 labels of 40, 100 tags of 30+1+40 characters) take at
 // most 9,100; the rest is room for registry, names, digests and image tags.
 // It is part of the document's form (verify compares documents), so it is
@@ -40,8 +43,8 @@ import (
 const QGramsPerDocumentDefault = 16384
 
 const (
-	qGramsField        = "q_grams"
-	qGramsPartialField = "q_grams_partial"
+	qGramsField    = "q_grams"
+	qOverflowField = "q_overflow"
 	// qGramSize is the length of the phrase tokens, in characters.
 	qGramSize = 3
 	// qGramEscape introduces a rune written as six hex digits.
@@ -49,20 +52,25 @@ const (
 )
 
 // qGrams computes the gram strings of the document's q field values (one
-// space-separated string of tokens per value), or partial when they would
-// exceed limit tokens.
-func (d *Document) qGrams(limit int) (grams []string, partial bool) {
+// space-separated string of tokens per value), or, when they would exceed
+// limit tokens, the lowercased values themselves (overflow).
+func (d *Document) qGrams(limit int) (grams, overflow []string) {
 	total := 0
 	d.qValues(func(v string) { total += utf8.RuneCountInString(v) })
 	if total > limit {
-		return nil, true
+		d.qValues(func(v string) {
+			if v != "" {
+				overflow = append(overflow, strings.ToLower(v))
+			}
+		})
+		return nil, overflow
 	}
 	d.qValues(func(v string) {
 		if v != "" {
 			grams = append(grams, valueGrams(v))
 		}
 	})
-	return grams, false
+	return grams, nil
 }
 
 // qValues calls f with every value the q fields (qFields) index.
@@ -134,13 +142,18 @@ func qGramQuery(term string) Query {
 	return Query{"match_phrase": Query{qGramsField: Query{"query": strings.Join(tokens, " ")}}}
 }
 
-// appendQGrams appends the document's q_grams and q_grams_partial fields.
+// appendQGrams appends the document's q_grams and q_overflow fields.
 func (d *Document) appendQGrams(b []byte) []byte {
 	b = appendStrings(b, `,"q_grams":`, d.QGrams)
-	if d.QGramsPartial {
-		b = append(b, `,"q_grams_partial":true`...)
+	if len(d.QOverflow) > 0 {
+		b = appendStrings(b, `,"q_overflow":`, d.QOverflow)
 	}
 	return b
+}
+
+// qOverflowQuery matches the over-cap documents holding the lowercased term.
+func qOverflowQuery(lc string) Query {
+	return Query{"wildcard": Query{qOverflowField: Query{"value": "*" + escapeWildcard(lc) + "*"}}}
 }
 
 // qGramsMapping is the mapping of q_grams: positions for the phrases, no

@@ -94,7 +94,7 @@ func BenchmarkQGramsLoad(b *testing.B) {
 	}
 	bare := slices.Clone(docs)
 	for i := range bare {
-		bare[i].QGrams, bare[i].QGramsPartial = nil, false
+		bare[i].QGrams, bare[i].QOverflow = nil, nil
 	}
 	excluded := indexBody()
 	excluded["mappings"].(map[string]any)["_source"] = map[string]any{"excludes": []string{qGramsField}}
@@ -160,4 +160,15 @@ func benchSearch(b *testing.B, c *Client, name string, q Query) {
 	slices.Sort(tooks)
 	b.ReportMetric(tooks[len(tooks)/2], "p50-ms")
 	b.ReportMetric(tooks[len(tooks)*9/10], "p90-ms")
+}
+
+// qWildcards is the translation of q== before q_grams: the exact substring
+// search by wildcards over qFields, kept to compare with.
+func qWildcards(lc string) Query {
+	pat := "*" + escapeWildcard(lc) + "*"
+	qs := make([]any, len(qFields))
+	for i, f := range qFields {
+		qs[i] = Query{"wildcard": Query{f: Query{"value": pat, "case_insensitive": true}}}
+	}
+	return or(qs...)
 }

@@ -26,7 +26,7 @@ func TestQGramsInElasticsearch(t *testing.T) {
 	split.Name, split.Labels = "other", []string{"xxab", "cdyy"}
 	huge.Name = strings.Repeat("z", QGramsPerDocumentDefault) + "NEEDLE-nginx"
 	loadAssets(t, c, assets)
-	if d := Project(huge); !d.QGramsPartial {
+	if d := Project(huge); d.QOverflow == nil {
 		t.Fatal("the huge asset has grams")
 	}
 	for _, tc := range []struct {

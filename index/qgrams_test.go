@@ -116,8 +116,8 @@ func FuzzQGrams(f *testing.F) {
 func TestQGramsCap(t *testing.T) {
 	a := &store.Asset{Name: "nginx", Registry: "docker.io", Labels: []string{"Prod"}, Tags: map[string]string{"env": "eu"}}
 	d := Project(a)
-	if d.QGramsPartial || len(d.QGrams) != 4 {
-		t.Fatalf("small asset: grams %q partial %v", d.QGrams, d.QGramsPartial)
+	if d.QOverflow != nil || len(d.QGrams) != 4 {
+		t.Fatalf("small asset: grams %q overflow %q", d.QGrams, d.QOverflow)
 	}
 	if got := d.QGrams[0]; got != "pro rod od d" {
 		t.Errorf("label grams %q", got)
@@ -125,12 +125,12 @@ func TestQGramsCap(t *testing.T) {
 	// One character over the cap: no grams, the exact path instead.
 	a.Name = strings.Repeat("n", QGramsPerDocumentDefault-len("docker.io")-len("prod")-len("env\x1feu")+1)
 	d = Project(a)
-	if !d.QGramsPartial || d.QGrams != nil {
-		t.Errorf("over the cap: %d grams, partial %v", len(d.QGrams), d.QGramsPartial)
+	if len(d.QOverflow) != 4 || d.QGrams != nil || d.QOverflow[0] != "prod" {
+		t.Errorf("over the cap: %d grams, overflow %.40q", len(d.QGrams), d.QOverflow)
 	}
 	a.Name = a.Name[1:]
-	if d = Project(a); d.QGramsPartial {
-		t.Error("at the cap: partial")
+	if d = Project(a); d.QOverflow != nil {
+		t.Error("at the cap: overflow")
 	}
 	b, _ := d.AppendJSON(nil)
 	if !strings.Contains(string(b), `,"q_grams":["pro rod od d",`) {

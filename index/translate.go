@@ -263,24 +263,13 @@ func escapeWildcard(s string) string {
 
 // qQuery is the case-insensitive substring search over qFields; wildcards in
 // the term are literal. It runs on the q_grams index (see qgrams.go); only
-// documents too large for grams (q_grams_partial) take the wildcards, whose
-// clause the partial term leads so segments without such documents skip it.
+// documents too large for grams are searched by a wildcard, over q_overflow.
 func qQuery(v string) Query {
 	if v == "" {
 		return Query{"match_all": Query{}}
 	}
 	lc := strings.ToLower(v)
-	return or(qGramQuery(lc), and(term(qGramsPartialField, true), qWildcards(lc)))
-}
-
-// qWildcards is the exact substring search by wildcards over qFields.
-func qWildcards(lc string) Query {
-	pat := "*" + escapeWildcard(lc) + "*"
-	qs := make([]any, len(qFields))
-	for i, f := range qFields {
-		qs[i] = Query{"wildcard": Query{f: Query{"value": pat, "case_insensitive": true}}}
-	}
-	return or(qs...)
+	return or(qGramQuery(lc), qOverflowQuery(lc))
 }
 
 // typedTarget is a number or date field: values are parsed, never patterns.
