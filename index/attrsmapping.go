@@ -6,16 +6,33 @@ import (
 	"net/http"
 )
 
-// ensureAttrsMapping adds the attrs field to the indexes behind the alias
-// when they were made before it existed: their strict mapping would refuse
-// every document the worker projects now. Adding a field is allowed on a
-// live index and a no-op when it is there. The documents already indexed
-// keep lacking attrs until they change or an assets reindex rewrites them;
-// reads decode those the old way (see Search).
-func (c *Client) ensureAttrsMapping(ctx context.Context) error {
-	body := Query{"properties": Query{"attrs": attrsField()}}
+// ensureCurrentFields adds the fields of MappingVersion 2 (attrs, q_grams,
+// q_overflow) to the indexes behind the alias when they were made before
+// them: their strict mapping would refuse every document the worker
+// projects now. Adding a field is allowed on a live index and a no-op when
+// it is there. The documents already indexed lack them until they change or
+// an assets reindex rewrites them: reads decode those the old way (see
+// Search), but q== does not find them; OutdatedBy says so at start-up.
+func (c *Client) ensureCurrentFields(ctx context.Context) error {
+	body := Query{"properties": Query{
+		"attrs":        attrsField(),
+		qGramsField:    qGramsMapping(),
+		qOverflowField: keyword(),
+	}}
 	if err := c.do(ctx, http.MethodPut, "/"+c.alias+"/_mapping", body, nil); err != nil {
-		return fmt.Errorf("adding the attrs field to the mapping of %s: %w", c.alias, err)
+		return fmt.Errorf("adding the fields of mapping version %d to %s: %w", MappingVersion, c.alias, err)
 	}
 	return nil
+}
+
+// OutdatedBy reports the mapping version of the index behind the alias
+// when it is older than MappingVersion (0 when it is current): its
+// documents were projected by an older version, so q== misses them and
+// verify reports them, until assets reindex rewrites them.
+func (c *Client) OutdatedBy(ctx context.Context) (int, error) {
+	v, err := c.MappingVersionOf(ctx, c.alias)
+	if err != nil || v >= MappingVersion {
+		return 0, err
+	}
+	return v, nil
 }

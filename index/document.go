@@ -70,6 +70,10 @@ type Document struct {
 	// (AttributesJSON): reads splice it in without decoding (attrs.go).
 	Attrs    json.RawMessage `json:"attrs,omitempty"`
 	attrsErr error
+
+	// QGrams and QOverflow are the substring index of q (qgrams.go).
+	QGrams    []string `json:"q_grams,omitempty"`
+	QOverflow []string `json:"q_overflow,omitempty"`
 }
 
 // Project builds the document of an asset. Slices of a are shared, not
@@ -90,6 +94,7 @@ func Project(a *store.Asset) Document {
 	d.Tags, d.TagKeys = pairs(a.Tags)
 	d.ImageLabels, d.ImageLabelKeys = pairs(a.ImageLabels)
 	d.Attrs, d.attrsErr = AttributesJSON(a) // AppendJSON reports the error
+	d.QGrams, d.QOverflow = d.qGrams(QGramsPerDocumentDefault)
 	return d
 }
 
@@ -252,6 +257,7 @@ func (d *Document) AppendJSON(dst []byte) ([]byte, error) {
 		// Compact and valid as the encoder wrote it: no check needed.
 		b = append(append(b, `,"attrs":`...), d.Attrs...)
 	}
+	b = d.appendQGrams(b)
 	return append(b, '}'), nil
 }
 

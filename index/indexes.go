@@ -59,7 +59,7 @@ func (c *Client) EnsureIndex(ctx context.Context) error {
 		return err
 	}
 	if exists {
-		return c.ensureAttrsMapping(ctx)
+		return c.ensureCurrentFields(ctx)
 	}
 	body, err := c.createBody()
 	if err != nil {

@@ -51,6 +51,7 @@ func indexBody() map[string]any {
 		},
 		"mappings": map[string]any{
 			"dynamic": "strict",
+			"_meta":   mappingMeta(),
 			"properties": map[string]any{
 				"id":            uuidKeyword(),
 				"tenant_id":     uuidKeyword(),
@@ -96,6 +97,9 @@ func indexBody() map[string]any {
 				// Sort fields of other asset types; container images lack them.
 				"url": keyword(),
 				"scm": keyword(),
+				// The substring index of q (qgrams.go).
+				qGramsField:    qGramsMapping(),
+				qOverflowField: keyword(),
 			},
 		},
 	}

@@ -262,17 +262,14 @@ func escapeWildcard(s string) string {
 }
 
 // qQuery is the case-insensitive substring search over qFields; wildcards in
-// the term are literal.
+// the term are literal. It runs on the q_grams index (see qgrams.go); only
+// documents too large for grams are searched by a wildcard, over q_overflow.
 func qQuery(v string) Query {
 	if v == "" {
 		return Query{"match_all": Query{}}
 	}
-	pat := "*" + escapeWildcard(strings.ToLower(v)) + "*"
-	qs := make([]any, len(qFields))
-	for i, f := range qFields {
-		qs[i] = Query{"wildcard": Query{f: Query{"value": pat, "case_insensitive": true}}}
-	}
-	return or(qs...)
+	lc := strings.ToLower(v)
+	return or(qGramQuery(lc), qOverflowQuery(lc))
 }
 
 // typedTarget is a number or date field: values are parsed, never patterns.

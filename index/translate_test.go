@@ -46,16 +46,10 @@ func TestTranslate(t *testing.T) {
 		{`q==''`, `{"match_all":{}}`},
 		{`type==*image*`, `{"wildcard":{"type":{"case_insensitive":true,"value":"*image*"}}}`},
 		{`class!=*test*`, `{"bool":{"must_not":[{"wildcard":{"class":{"case_insensitive":true,"value":"*test*"}}}]}}`},
-		{`q=="N*x"`, `{"bool":{"minimum_should_match":1,"should":[` +
-			`{"wildcard":{"labels.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"tags.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"registry.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"repository.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"name.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"config_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"distribution_digests.manifest_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"distribution_digests.index_digest.lc":{"case_insensitive":true,"value":"*n\\*x*"}}},` +
-			`{"wildcard":{"image_tags.lc":{"case_insensitive":true,"value":"*n\\*x*"}}}]}}`},
+		{`q=="N*x"`, `{"bool":{"minimum_should_match":1,"should":[{"match_phrase":{"q_grams":{"query":"n*x"}}},` +
+			`{"wildcard":{"q_overflow":{"value":"*n\\*x*"}}}]}}`},
+		{`q==Ng`, `{"bool":{"minimum_should_match":1,"should":[{"prefix":{"q_grams":{"value":"ng"}}},` +
+			`{"wildcard":{"q_overflow":{"value":"*ng*"}}}]}}`},
 		{`class==A;(type==container_images,labels==x)`, `{"bool":{"filter":[{"term":{"class":"A"}},{"bool":{"minimum_should_match":1,"should":[{"term":{"type":"container_images"}},{"term":{"labels":"x"}}]}}]}}`},
 	} {
 		n, err := rsql.Parse(tc.filter)
