@@ -14,7 +14,8 @@ import (
 
 func newBenchCmd(e *cli.Env) *cobra.Command {
 	cfg := bench.Config{}
-	var database, prefix string
+	var database, prefix, sizingDoc string
+	sizingMin := bench.SizingMinAssetsDefault
 	var hist historyFlags
 	cmd := &cobra.Command{
 		Use:   "bench [--assets N] [--duration D] [--requests N] [--out DIR] [--history DIR | --no-history]",
@@ -81,6 +82,9 @@ seed, and the index when it holds as many documents.`,
 				return err
 			}
 			e.Logger.Info("bench: results written", "json", jsonPath, "markdown", mdPath, "duration", time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
+			if err := sizing(cmd, e, rep, sizingDoc, sizingMin); err != nil {
+				return err
+			}
 			for _, t := range rep.Targets {
 				if !t.Met {
 					e.Logger.Warn("bench: target missed", "target", t.Name, "want", t.Want, "got", t.Got)
@@ -104,5 +108,25 @@ seed, and the index when it holds as many documents.`,
 	f.StringVar(&prefix, "index", "bench", "the benchmark's index alias and prefix")
 	f.StringVar(&cfg.Binary, "bin", "", "the assets binary that runs serve and sync (default: assets next to this binary)")
 	hist.register(cmd)
+	f.StringVar(&sizingDoc, "sizing-doc", "docs/sizing.md", "the doc whose generated sizing tables a large enough run rewrites (\"\" never)")
+	f.IntVar(&sizingMin, "sizing-min-assets", bench.SizingMinAssetsDefault, "the smallest data set that rewrites --sizing-doc; smaller runs print the tables")
+	f.IntVar(&cfg.Sizing.OutboxRows, "sizing-outbox-rows", bench.SizingOutboxRowsDefault, "assets updated at once to time one worker's outbox drain")
 	return cmd
+}
+
+// sizing rewrites the sizing doc's tables from a large enough run, and
+// only prints them otherwise.
+func sizing(cmd *cobra.Command, e *cli.Env, rep *bench.Report, doc string, minAssets int) error {
+	if rep.Sizing == nil {
+		return nil
+	}
+	if doc == "" || !bench.SizingDocDue(rep, minAssets) {
+		fmt.Fprint(cmd.OutOrStdout(), "\n## Sizing (not written to the doc)\n\n"+bench.SizingMarkdown(rep))
+		return nil
+	}
+	if err := bench.WriteSizing(rep, doc); err != nil {
+		return err
+	}
+	e.Logger.Info("bench: sizing tables written", "doc", doc)
+	return nil
 }

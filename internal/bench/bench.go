@@ -60,6 +60,8 @@ type Config struct {
 	BrowserChanges int
 	Snapshots      int
 
+	Sizing SizingConfig // the sizing step's knobs
+
 	OutDir  string // results and child logs
 	Command string // the command line, for the report
 }
@@ -161,6 +163,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"sync lag", r.measureSyncLag},
 		{"removing the benchmark's labels", r.cleanLabels},
 		{"reindex and raw _bulk", r.measureReindex},
+		{"sizing", r.measureSizing},
 	}
 	for _, s := range steps {
 		r.log.Info("bench: measuring", "step", s.name)

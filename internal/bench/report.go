@@ -32,6 +32,7 @@ type Report struct {
 	Browser      *BrowserFigures   `json:"browser,omitempty"`
 	Snapshots    *SnapshotImport   `json:"project_snapshots,omitempty"`
 	Concurrency  []ConcurrencyRun  `json:"concurrency,omitempty"`
+	Sizing       *Sizing           `json:"sizing,omitempty"`
 	Targets      []Target          `json:"targets"`
 	Seconds      float64           `json:"seconds"`
 }
