@@ -96,6 +96,9 @@ func (c *Config) check() error {
 	if c.LagRate < 1 || c.LagDuration <= 0 {
 		errs = append(errs, errors.New("the lag rate and duration must be positive"))
 	}
+	if err := c.Sizing.check(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := harness.LoopbackOnly(c.DatabaseURL, c.ElasticsearchURL); err != nil {
 		errs = append(errs, err)
 	}

@@ -37,6 +37,13 @@ type SizingConfig struct {
 	OutboxRows int
 }
 
+func (c SizingConfig) check() error {
+	if c.OutboxRows < 0 {
+		return fmt.Errorf("--sizing-outbox-rows %d: must not be negative", c.OutboxRows)
+	}
+	return nil
+}
+
 // Sizing is what the sizing model is built from, all measured in one run.
 type Sizing struct {
 	Index    IndexSize    `json:"index"`
@@ -126,16 +133,18 @@ func (r *runner) measureSizing(ctx context.Context) error {
 	}
 	s := &Sizing{}
 	var err error
+	if t := r.rep.Reindex; t != nil {
+		s.Bulk = bulkCPU(t.Docs, t.RawCPU)
+	}
+	// The reads first: the reindex step made a new index, and its caches
+	// should hold what reads put there when its heap is read.
+	if s.Queries, err = r.queryCPUs(ctx); err != nil {
+		return err
+	}
 	if s.Index, err = indexSize(ctx, r.es, r.idx.Alias()); err != nil {
 		return err
 	}
 	if s.Postgres, err = postgresSize(ctx, r.pool); err != nil {
-		return err
-	}
-	if t := r.rep.Reindex; t != nil {
-		s.Bulk = bulkCPU(t.Docs, t.RawCPU)
-	}
-	if s.Queries, err = r.queryCPUs(ctx); err != nil {
 		return err
 	}
 	if s.Outbox, err = r.outboxDrains(ctx); err != nil {
