@@ -46,8 +46,12 @@ func (c SizingConfig) check() error {
 
 // Sizing is what the sizing model is built from, all measured in one run.
 type Sizing struct {
-	Index    IndexSize    `json:"index"`
-	Postgres PostgresSize `json:"postgresql"`
+	// Background is the CPU Elasticsearch spent per second while this run
+	// sent it nothing (other users of the cluster, housekeeping). It is
+	// taken off every Elasticsearch CPU figure below, times its duration.
+	Background BackgroundCPU `json:"elasticsearch_background"`
+	Index      IndexSize     `json:"index"`
+	Postgres   PostgresSize  `json:"postgresql"`
 	// Bulk is the Elasticsearch CPU of the raw _bulk loads.
 	Bulk    BulkCPU       `json:"bulk_cpu"`
 	Queries []QueryCPU    `json:"query_cpu"`
@@ -91,10 +95,24 @@ type TableSize struct {
 	Bytes int64  `json:"bytes"`
 }
 
+// BackgroundCPU is Elasticsearch's CPU over a quiet window.
+type BackgroundCPU struct {
+	Seconds      float64 `json:"seconds"`
+	CPUPerSecond float64 `json:"cpu_seconds_per_second"`
+}
+
+// less is cpu (seconds over wall seconds) without the background, at
+// least 0.
+func (b BackgroundCPU) less(cpu, wall float64) float64 {
+	return max(0, cpu-b.CPUPerSecond*wall)
+}
+
 // BulkCPU is Elasticsearch's CPU over the raw _bulk loads of the run.
 type BulkCPU struct {
-	Docs                 int64   `json:"docs_per_load"`
-	Loads                int     `json:"loads"`
+	Docs  int64 `json:"docs_per_load"`
+	Loads int   `json:"loads"`
+	// ElasticsearchSeconds is without the background; RawSeconds with.
+	RawSeconds           float64 `json:"elasticsearch_cpu_seconds_per_load_raw"`
 	ElasticsearchSeconds float64 `json:"elasticsearch_cpu_seconds_per_load"`
 	PerThousandDocs      float64 `json:"elasticsearch_cpu_seconds_per_1000_docs"`
 }
@@ -107,9 +125,11 @@ type QueryCPU struct {
 	Requests int     `json:"requests"`
 	Seconds  float64 `json:"wall_seconds"`
 	Failed   int     `json:"failed,omitempty"`
-	// Per request, in CPU milliseconds.
-	ElasticsearchMS float64 `json:"elasticsearch_cpu_ms_per_request"`
-	ServeMS         float64 `json:"serve_cpu_ms_per_request"`
+	// Per request, in CPU milliseconds; ElasticsearchMS is without the
+	// background, RawElasticsearchMS with.
+	ElasticsearchMS    float64 `json:"elasticsearch_cpu_ms_per_request"`
+	RawElasticsearchMS float64 `json:"elasticsearch_cpu_ms_per_request_raw"`
+	ServeMS            float64 `json:"serve_cpu_ms_per_request"`
 }
 
 // OutboxDrain is one sync worker draining the outbox rows of one bulk
@@ -120,7 +140,8 @@ type OutboxDrain struct {
 	Workers       int     `json:"workers"`
 	Seconds       float64 `json:"seconds"`
 	RowsPerSecond float64 `json:"rows_per_second"`
-	// ElasticsearchCPU is the CPU Elasticsearch spent meanwhile.
+	// ElasticsearchCPU is the CPU Elasticsearch spent meanwhile, without
+	// the background.
 	ElasticsearchCPU float64 `json:"elasticsearch_cpu_seconds"`
 }
 
@@ -133,12 +154,15 @@ func (r *runner) measureSizing(ctx context.Context) error {
 	}
 	s := &Sizing{}
 	var err error
+	if s.Background, err = r.backgroundCPU(ctx); err != nil {
+		return err
+	}
 	if t := r.rep.Reindex; t != nil {
-		s.Bulk = bulkCPU(t.Docs, t.RawCPU)
+		s.Bulk = bulkCPU(t.Docs, t.RawCPU, t.RawRuns, s.Background)
 	}
 	// The reads first: the reindex step made a new index, and its caches
 	// should hold what reads put there when its heap is read.
-	if s.Queries, err = r.queryCPUs(ctx); err != nil {
+	if s.Queries, err = r.queryCPUs(ctx, s.Background); err != nil {
 		return err
 	}
 	if s.Index, err = indexSize(ctx, r.es, r.idx.Alias()); err != nil {
@@ -147,21 +171,41 @@ func (r *runner) measureSizing(ctx context.Context) error {
 	if s.Postgres, err = postgresSize(ctx, r.pool); err != nil {
 		return err
 	}
-	if s.Outbox, err = r.outboxDrains(ctx); err != nil {
+	if s.Outbox, err = r.outboxDrains(ctx, s.Background); err != nil {
 		return err
 	}
 	r.rep.Sizing = s
 	return nil
 }
 
-// bulkCPU averages Elasticsearch's CPU over the raw loads of docs each.
-func bulkCPU(docs int64, loads []CPU) BulkCPU {
+// sizingBackgroundMax bounds the quiet window.
+const sizingBackgroundMax = 10 * time.Second
+
+// backgroundCPU measures Elasticsearch's CPU over a window (the run's
+// --duration, at most sizingBackgroundMax) in which this run sends it
+// nothing and the outbox is empty.
+func (r *runner) backgroundCPU(ctx context.Context) (BackgroundCPU, error) {
+	d := min(r.lim.duration, sizingBackgroundMax)
+	before, t0 := r.cpuNow(ctx), time.Now()
+	select {
+	case <-ctx.Done():
+		return BackgroundCPU{}, ctx.Err()
+	case <-time.After(d):
+	}
+	wall := time.Since(t0).Seconds()
+	return BackgroundCPU{Seconds: wall, CPUPerSecond: r.cpuNow(ctx).sub(before).Elasticsearch / wall}, nil
+}
+
+// bulkCPU averages Elasticsearch's CPU over the raw loads of docs each,
+// which took seconds each, without the background.
+func bulkCPU(docs int64, loads []CPU, seconds []float64, bg BackgroundCPU) BulkCPU {
 	b := BulkCPU{Docs: docs, Loads: len(loads)}
-	if len(loads) == 0 || docs == 0 {
+	if len(loads) == 0 || docs == 0 || len(seconds) != len(loads) {
 		return b
 	}
-	for _, c := range loads {
-		b.ElasticsearchSeconds += c.Elasticsearch / float64(len(loads))
+	for i, c := range loads {
+		b.RawSeconds += c.Elasticsearch / float64(len(loads))
+		b.ElasticsearchSeconds += bg.less(c.Elasticsearch, seconds[i]) / float64(len(loads))
 	}
 	b.PerThousandDocs = b.ElasticsearchSeconds / float64(docs) * 1000
 	return b
@@ -342,7 +386,7 @@ func (r *runner) sizingQueries() ([]sizingQuery, error) {
 
 // queryCPUs sends each kind of read back to back, up to the run's request
 // count or duration, and divides the CPU spent meanwhile by the requests.
-func (r *runner) queryCPUs(ctx context.Context) ([]QueryCPU, error) {
+func (r *runner) queryCPUs(ctx context.Context, bg BackgroundCPU) ([]QueryCPU, error) {
 	qs, err := r.sizingQueries()
 	if err != nil {
 		return nil, err
@@ -369,7 +413,8 @@ func (r *runner) queryCPUs(ctx context.Context) ([]QueryCPU, error) {
 		if c.Requests == 0 {
 			return nil, fmt.Errorf("%s: every request failed", q.name)
 		}
-		c.ElasticsearchMS = es * 1000 / float64(c.Requests)
+		c.RawElasticsearchMS = es * 1000 / float64(c.Requests)
+		c.ElasticsearchMS = bg.less(es, c.Seconds) * 1000 / float64(c.Requests)
 		c.ServeMS = serve * 1000 / float64(c.Requests)
 		out = append(out, c)
 	}
@@ -378,17 +423,17 @@ func (r *runner) queryCPUs(ctx context.Context) ([]QueryCPU, error) {
 
 // outboxDrains times the child worker draining a bulk update of up to
 // OutboxRows assets, then the update that takes the label off again.
-func (r *runner) outboxDrains(ctx context.Context) ([]OutboxDrain, error) {
+func (r *runner) outboxDrains(ctx context.Context, bg BackgroundCPU) ([]OutboxDrain, error) {
 	k := r.cfg.Sizing.OutboxRows
 	if k <= 0 {
 		k = SizingOutboxRowsDefault
 	}
-	add, err := timeDrain(ctx, r.pool, "label added to "+strconv.Itoa(k)+" assets", r.cpuNow,
+	add, err := timeDrain(ctx, r.pool, "a label added in one UPDATE", bg, r.cpuNow,
 		func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, r.pool, k) })
 	if err != nil {
 		return nil, err
 	}
-	restore, err := timeDrain(ctx, r.pool, "the label removed again", r.cpuNow, r.removeBenchLabels)
+	restore, err := timeDrain(ctx, r.pool, "the label removed again", bg, r.cpuNow, r.removeBenchLabels)
 	if err != nil {
 		return nil, err
 	}
@@ -410,10 +455,10 @@ func addSizingLabel(ctx context.Context, pool *pgxpool.Pool, k int) (int64, erro
 // timeDrain runs produce (one committed update), then waits until the
 // outbox is empty, which the running worker(s) do: the drain's time is
 // from the commit to the last row's removal.
-func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, cpu func(context.Context) CPU,
+func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg BackgroundCPU, cpu func(context.Context) CPU,
 	produce func(context.Context) (int64, error)) (OutboxDrain, error) {
 	d := OutboxDrain{What: what, Workers: 1}
-	before := cpu(ctx)
+	before, t0 := cpu(ctx), time.Now()
 	n, err := produce(ctx)
 	if err != nil {
 		return d, err
@@ -439,6 +484,6 @@ func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, cpu func(co
 	d.Seconds = time.Since(start).Seconds()
 	d.Rows = n
 	d.RowsPerSecond = ratio(float64(n), d.Seconds)
-	d.ElasticsearchCPU = cpu(ctx).sub(before).Elasticsearch
+	d.ElasticsearchCPU = bg.less(cpu(ctx).sub(before).Elasticsearch, time.Since(t0).Seconds())
 	return d, nil
 }

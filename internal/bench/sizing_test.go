@@ -19,21 +19,27 @@ import (
 )
 
 func TestBulkCPU(t *testing.T) {
+	bg := BackgroundCPU{CPUPerSecond: 0.5}
 	for _, tc := range []struct {
-		name      string
-		docs      int64
-		loads     []CPU
-		perLoad   float64
-		per1000   float64
-		wantLoads int
+		name         string
+		docs         int64
+		loads        []CPU
+		seconds      []float64
+		raw, perLoad float64
+		per1000      float64
+		wantLoads    int
 	}{
-		{"no loads", 1000, nil, 0, 0, 0},
-		{"no docs", 0, []CPU{{Elasticsearch: 4}}, 0, 0, 1},
-		{"mean of two", 20_000, []CPU{{Elasticsearch: 3, Postgres: 9}, {Elasticsearch: 5}}, 4, 0.2, 2},
+		{"no loads", 1000, nil, nil, 0, 0, 0, 0},
+		{"no docs", 0, []CPU{{Elasticsearch: 4}}, []float64{1}, 0, 0, 0, 1},
+		{"no times", 1000, []CPU{{Elasticsearch: 4}}, nil, 0, 0, 0, 1},
+		// (3 - 0.5×2) and (5 - 0.5×4): 2 and 3, mean 2.5 s; 2.5 / 20 per 1000.
+		{"mean of two less the background", 20_000, []CPU{{Elasticsearch: 3, Postgres: 9}, {Elasticsearch: 5}}, []float64{2, 4}, 4, 2.5, 0.125, 2},
+		// The background never makes CPU negative.
+		{"all background", 1000, []CPU{{Elasticsearch: 1}}, []float64{10}, 1, 0, 0, 1},
 	} {
-		b := bulkCPU(tc.docs, tc.loads)
-		if b.Loads != tc.wantLoads || b.ElasticsearchSeconds != tc.perLoad || b.PerThousandDocs != tc.per1000 {
-			t.Errorf("%s: %+v, want %v s per load, %v per 1000", tc.name, b, tc.perLoad, tc.per1000)
+		b := bulkCPU(tc.docs, tc.loads, tc.seconds, bg)
+		if b.Loads != tc.wantLoads || b.RawSeconds != tc.raw || b.ElasticsearchSeconds != tc.perLoad || b.PerThousandDocs != tc.per1000 {
+			t.Errorf("%s: %+v, want %v s raw, %v s per load, %v per 1000", tc.name, b, tc.raw, tc.perLoad, tc.per1000)
 		}
 	}
 }
@@ -63,7 +69,7 @@ func TestSizingMeasurements(t *testing.T) {
 	t.Cleanup(func() { stop(); <-done })
 	noCPU := func(context.Context) CPU { return CPU{} }
 
-	first, err := timeDrain(ctx, pool, "import", noCPU, func(context.Context) (int64, error) { return 300, nil })
+	first, err := timeDrain(ctx, pool, "import", BackgroundCPU{}, noCPU, func(context.Context) (int64, error) { return 300, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +105,7 @@ func TestSizingMeasurements(t *testing.T) {
 		t.Errorf("database %d bytes, assets table %d bytes (tables %v)", pg.DatabaseBytes, assetsBytes, pg.Tables)
 	}
 
-	add, err := timeDrain(ctx, pool, "add", noCPU, func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, pool, 200) })
+	add, err := timeDrain(ctx, pool, "add", BackgroundCPU{}, noCPU, func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, pool, 200) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +119,7 @@ func TestSizingMeasurements(t *testing.T) {
 		t.Errorf("%d documents carry the label after the drain, want 200", n)
 	}
 	r := &runner{pool: pool}
-	restore, err := timeDrain(ctx, pool, "remove", noCPU, r.removeBenchLabels)
+	restore, err := timeDrain(ctx, pool, "remove", BackgroundCPU{}, noCPU, r.removeBenchLabels)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,11 @@ func fixedSizingReport() *Report {
 			{Side: "API", Mean: 40}, {Side: "store.ApplyPatches", Mean: 25}, // 100 rows in 25 ms: 4,000 rows/s
 		}}},
 		Sizing: &Sizing{
+			Background: BackgroundCPU{Seconds: 10, CPUPerSecond: 0.05},
 			Index: IndexSize{Docs: 1_000_000, Shards: 1, PrimaryStoreBytes: 2 << 30, Segments: 30,
 				QueryCacheBytes: 1 << 20, RequestCacheBytes: 1 << 20, HeapBytes: 2 << 20, NodeHeapUsedBytes: 600 << 20, NodeHeapMaxBytes: 1 << 30},
 			Postgres: PostgresSize{DatabaseBytes: 3 << 30, Tables: []TableSize{{Name: "assets", Bytes: 2 << 30}, {Name: "asset_outbox", Bytes: 8 << 10}}},
-			Bulk:     BulkCPU{Docs: 1_000_000, Loads: 2, ElasticsearchSeconds: 100, PerThousandDocs: 0.1},
+			Bulk:     BulkCPU{Docs: 1_000_000, Loads: 2, ElasticsearchSeconds: 100, RawSeconds: 103, PerThousandDocs: 0.1},
 			Queries: []QueryCPU{
 				{Name: "list", Request: "filter=a", Requests: 300, Seconds: 9, ElasticsearchMS: 10, ServeMS: 2},
 				{Name: "q==", Request: "filter=q==nginx", Requests: 300, Seconds: 30, ElasticsearchMS: 80, ServeMS: 2},
@@ -63,7 +64,7 @@ func TestWriteSizingIsDeterministicAndKeepsTheRest(t *testing.T) {
 		t.Errorf("the generated part was not replaced exactly once:\n%s", doc)
 	}
 	for _, want := range []string{"2026-11-27 14:00 UTC", "assets-lab bench --bin bin/assets", "10M assets", "100M assets",
-		"2.0 GiB per 1M assets × assets", "0.100 s per 1,000 docs", "5,000 rows/s per worker", "4,000 rows/s"} {
+		"2.0 GiB per 1M assets × assets", "0.100 s per 1,000 docs", "100.0 s per load (103.0 s with the background)", "0.050 core", "5,000 rows/s per worker", "4,000 rows/s"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the doc lacks %q:\n%s", want, doc)
 		}
