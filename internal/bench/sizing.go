@@ -130,6 +130,10 @@ type QueryCPU struct {
 	ElasticsearchMS    float64 `json:"elasticsearch_cpu_ms_per_request"`
 	RawElasticsearchMS float64 `json:"elasticsearch_cpu_ms_per_request_raw"`
 	ServeMS            float64 `json:"serve_cpu_ms_per_request"`
+	// ShardMS is the time the shards of the bench's index spent in the
+	// query and fetch phases (its _stats/search), per request: work
+	// attributed to this index alone, whatever else the node serves.
+	ShardMS float64 `json:"elasticsearch_shard_ms_per_request"`
 }
 
 // OutboxDrain is one sync worker draining the outbox rows of one bulk
@@ -143,6 +147,9 @@ type OutboxDrain struct {
 	// ElasticsearchCPU is the CPU Elasticsearch spent meanwhile, without
 	// the background.
 	ElasticsearchCPU float64 `json:"elasticsearch_cpu_seconds"`
+	// IndexMSPerThousand is the bench index's indexing time (its
+	// _stats/indexing) per 1,000 rows drained.
+	IndexMSPerThousand float64 `json:"elasticsearch_index_ms_per_1000_rows"`
 }
 
 // measureSizing measures what the sizing model needs. It runs after the
@@ -400,7 +407,7 @@ func (r *runner) queryCPUs(ctx context.Context, bg BackgroundCPU) ([]QueryCPU, e
 		}
 		c := QueryCPU{Name: q.name, Request: q.request}
 		pid := r.serve.Pid()
-		es0, serve0, t0 := r.cpuNow(ctx), processSeconds(pid), time.Now()
+		es0, serve0, t0 := r.snapshot(ctx), processSeconds(pid), time.Now()
 		for c.Requests+c.Failed < r.lim.requests && time.Since(t0) < r.lim.duration {
 			if _, err := r.api.get(ctx, q.url); err != nil {
 				c.Failed++
@@ -409,7 +416,9 @@ func (r *runner) queryCPUs(ctx context.Context, bg BackgroundCPU) ([]QueryCPU, e
 			c.Requests++
 		}
 		c.Seconds = time.Since(t0).Seconds()
-		es, serve := r.cpuNow(ctx).sub(es0).Elasticsearch, processSeconds(pid)-serve0
+		d := r.snapshot(ctx).sub(es0)
+		es, serve := d.cpu.Elasticsearch, processSeconds(pid)-serve0
+		c.ShardMS = float64(d.work.searchMS) / float64(max(c.Requests, 1))
 		if c.Requests == 0 {
 			return nil, fmt.Errorf("%s: every request failed", q.name)
 		}
@@ -428,12 +437,12 @@ func (r *runner) outboxDrains(ctx context.Context, bg BackgroundCPU) ([]OutboxDr
 	if k <= 0 {
 		k = SizingOutboxRowsDefault
 	}
-	add, err := timeDrain(ctx, r.pool, "a label added in one UPDATE", bg, r.cpuNow,
+	add, err := timeDrain(ctx, r.pool, "a label added in one UPDATE", bg, r.snapshot,
 		func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, r.pool, k) })
 	if err != nil {
 		return nil, err
 	}
-	restore, err := timeDrain(ctx, r.pool, "the label removed again", bg, r.cpuNow, r.removeBenchLabels)
+	restore, err := timeDrain(ctx, r.pool, "the label removed again", bg, r.snapshot, r.removeBenchLabels)
 	if err != nil {
 		return nil, err
 	}
@@ -455,10 +464,10 @@ func addSizingLabel(ctx context.Context, pool *pgxpool.Pool, k int) (int64, erro
 // timeDrain runs produce (one committed update), then waits until the
 // outbox is empty, which the running worker(s) do: the drain's time is
 // from the commit to the last row's removal.
-func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg BackgroundCPU, cpu func(context.Context) CPU,
+func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg BackgroundCPU, snap func(context.Context) snapshot,
 	produce func(context.Context) (int64, error)) (OutboxDrain, error) {
 	d := OutboxDrain{What: what, Workers: 1}
-	before, t0 := cpu(ctx), time.Now()
+	before, t0 := snap(ctx), time.Now()
 	n, err := produce(ctx)
 	if err != nil {
 		return d, err
@@ -484,6 +493,62 @@ func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg Backgrou
 	d.Seconds = time.Since(start).Seconds()
 	d.Rows = n
 	d.RowsPerSecond = ratio(float64(n), d.Seconds)
-	d.ElasticsearchCPU = bg.less(cpu(ctx).sub(before).Elasticsearch, time.Since(t0).Seconds())
+	delta := snap(ctx).sub(before)
+	d.ElasticsearchCPU = bg.less(delta.cpu.Elasticsearch, time.Since(t0).Seconds())
+	d.IndexMSPerThousand = ratio(float64(delta.work.indexMS)*1000, float64(n))
 	return d, nil
+}
+
+// indexWork is what the shards of one index report having done.
+type indexWork struct {
+	searchMS, indexMS int64 // query+fetch time, indexing time
+}
+
+// snapshot is the CPU counters and the bench index's work at one moment.
+type snapshot struct {
+	cpu  CPU
+	work indexWork
+}
+
+func (s snapshot) sub(before snapshot) snapshot {
+	return snapshot{cpu: s.cpu.sub(before.cpu), work: indexWork{
+		searchMS: s.work.searchMS - before.work.searchMS, indexMS: s.work.indexMS - before.work.indexMS}}
+}
+
+// snapshot reads the CPU counters and the work of the index behind the
+// alias; a failed read leaves the work zero (logged).
+func (r *runner) snapshot(ctx context.Context) snapshot {
+	s := snapshot{cpu: r.cpuNow(ctx)}
+	var err error
+	if s.work, err = readIndexWork(ctx, r.es, r.idx.Alias()); err != nil {
+		r.log.Warn("bench: reading the index's search and indexing stats", "err", err)
+	}
+	return s
+}
+
+// readIndexWork reads the search and indexing times of the index behind
+// alias, over all its copies.
+func readIndexWork(ctx context.Context, es *harness.ES, alias string) (indexWork, error) {
+	b, err := es.Do(ctx, http.MethodGet, "/"+url.PathEscape(alias)+"/_stats/search,indexing?filter_path=_all.total", nil)
+	if err != nil {
+		return indexWork{}, fmt.Errorf("reading the index's search and indexing stats: %w", err)
+	}
+	var res struct {
+		All struct {
+			Total struct {
+				Search struct {
+					Query int64 `json:"query_time_in_millis"`
+					Fetch int64 `json:"fetch_time_in_millis"`
+				} `json:"search"`
+				Indexing struct {
+					Index int64 `json:"index_time_in_millis"`
+				} `json:"indexing"`
+			} `json:"total"`
+		} `json:"_all"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return indexWork{}, fmt.Errorf("decoding the index's search and indexing stats: %w", err)
+	}
+	t := res.All.Total
+	return indexWork{searchMS: t.Search.Query + t.Search.Fetch, indexMS: t.Indexing.Index}, nil
 }

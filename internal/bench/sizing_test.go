@@ -65,21 +65,38 @@ func TestSizingMeasurements(t *testing.T) {
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	w := assetsync.NewWorker(pool, idx, slog.New(slog.NewTextHandler(io.Discard, nil)), assetsync.WorkerConfig{PollInterval: 50 * time.Millisecond})
-	go func() { done <- w.Run(wctx) }()
-	t.Cleanup(func() { stop(); <-done })
-	noCPU := func(context.Context) CPU { return CPU{} }
+	started := false
+	t.Cleanup(func() {
+		stop()
+		if started {
+			<-done
+		}
+	})
+	es := harness.NewES(&http.Client{Transport: testenv.ElasticsearchTransport(t), Timeout: time.Minute}, testenv.ElasticsearchURL(t))
+	snap := func(ctx context.Context) snapshot {
+		w, err := readIndexWork(ctx, es, idx.Alias())
+		if err != nil {
+			t.Error(err)
+		}
+		return snapshot{work: w}
+	}
 
-	first, err := timeDrain(ctx, pool, "import", BackgroundCPU{}, noCPU, func(context.Context) (int64, error) { return 300, nil })
+	first, err := timeDrain(ctx, pool, "import", BackgroundCPU{}, snap, func(context.Context) (int64, error) {
+		// The worker starts after the first snapshot, so all its indexing counts.
+		started = true
+		go func() { done <- w.Run(wctx) }()
+		return 300, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Rows != 300 || first.Workers != 1 {
+	// Indexing 300 documents takes the index some milliseconds.
+	if first.Rows != 300 || first.Workers != 1 || first.IndexMSPerThousand <= 0 {
 		t.Errorf("initial drain %+v", first)
 	}
 	if err := idx.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	es := harness.NewES(&http.Client{Transport: testenv.ElasticsearchTransport(t), Timeout: time.Minute}, testenv.ElasticsearchURL(t))
 	x, err := indexSize(ctx, es, idx.Alias())
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +122,7 @@ func TestSizingMeasurements(t *testing.T) {
 		t.Errorf("database %d bytes, assets table %d bytes (tables %v)", pg.DatabaseBytes, assetsBytes, pg.Tables)
 	}
 
-	add, err := timeDrain(ctx, pool, "add", BackgroundCPU{}, noCPU, func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, pool, 200) })
+	add, err := timeDrain(ctx, pool, "add", BackgroundCPU{}, snap, func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, pool, 200) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +136,7 @@ func TestSizingMeasurements(t *testing.T) {
 		t.Errorf("%d documents carry the label after the drain, want 200", n)
 	}
 	r := &runner{pool: pool}
-	restore, err := timeDrain(ctx, pool, "remove", BackgroundCPU{}, noCPU, r.removeBenchLabels)
+	restore, err := timeDrain(ctx, pool, "remove", BackgroundCPU{}, snap, r.removeBenchLabels)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,13 +163,15 @@ func sizingMeasured(r *Report, in sizingInputs) *table {
 		fmt.Sprintf("raw `_bulk` of %s pre-encoded docs, mean of %d loads (the reindex step)", thousands(float64(s.Bulk.Docs)), s.Bulk.Loads))
 	for _, q := range s.Queries {
 		t.add(q.Name+", CPU per request", fmt.Sprintf("%s requests in %.1f s", thousands(float64(q.Requests)), q.Seconds),
-			fmt.Sprintf("Elasticsearch %.2f ms (%.2f ms with the background), API %.2f ms", q.ElasticsearchMS, q.RawElasticsearchMS, q.ServeMS),
-			"CPU of the Elasticsearch process and of `serve` over the requests, sent one at a time, / requests: `"+q.Request+"`")
+			fmt.Sprintf("Elasticsearch CPU %.2f ms (%.2f ms with the background), shard time %.2f ms; API CPU %.2f ms",
+				q.ElasticsearchMS, q.RawElasticsearchMS, q.ShardMS, q.ServeMS),
+			"CPU of the Elasticsearch process and of `serve`, and the query and fetch time of the index (`_stats/search`), over the requests, sent one at a time, / requests: `"+q.Request+"`")
 	}
 	for _, d := range s.Outbox {
 		t.add("outbox drain, "+d.What, fmt.Sprintf("%s rows in %.1f s", thousands(float64(d.Rows)), d.Seconds),
 			fmt.Sprintf("%s rows/s per worker", thousands(d.RowsPerSecond)),
-			fmt.Sprintf("one `assets sync` worker, commit of one bulk update to an empty outbox; Elasticsearch CPU %.1f s", d.ElasticsearchCPU))
+			fmt.Sprintf("one `assets sync` worker, commit of one bulk update to an empty outbox; Elasticsearch CPU %.1f s, the index's indexing time %.0f ms per 1,000 rows",
+				d.ElasticsearchCPU, d.IndexMSPerThousand))
 	}
 	if in.pgWriteRows > 0 {
 		t.add("PostgreSQL updates, one connection", "", fmt.Sprintf("%s rows/s", thousands(in.pgWriteRows)),
@@ -186,6 +188,8 @@ func sizingAssumed(b *strings.Builder) {
 		"heap at least %s, at most %s\n", SizingNodeCoresDefault, bytesText(SizingNodeDiskBytesDefault), SizingReplicasDefault,
 		bytesText(SizingShardBytesDefault), bytesText(SizingMinHeapBytesDefault), bytesText(SizingMaxHeapBytesDefault))
 	fmt.Fprintf(b, "- API replicas of %.0f core, at least 2\n", SizingAPICoresDefault)
+	b.WriteString("- Elasticsearch's cost of a read is the larger of its CPU per request less the background and the shard time per request; " +
+		"of an update, the larger of the `_bulk` CPU per document less the background and the drains' indexing time per row\n")
 	b.WriteString("- Elasticsearch read CPU grows in proportion to the assets (a query's matches do, with tenants growing alike); " +
 		"write CPU per document, outbox drain per worker and the API's CPU per request do not\n")
 }

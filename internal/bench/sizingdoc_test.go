@@ -148,6 +148,26 @@ func TestSizingPlan(t *testing.T) {
 	}
 }
 
+func TestSizingTakesTheLargerElasticsearchCost(t *testing.T) {
+	rep := fixedSizingReport()
+	// The list's CPU vanished under an overestimated background; its shard
+	// time still counts. The drains' indexing time beats the bulk CPU.
+	rep.Sizing.Queries[0].ElasticsearchMS, rep.Sizing.Queries[0].ShardMS = 0, 10
+	rep.Sizing.Queries[1].ShardMS = 1 // smaller than its CPU: the CPU counts
+	rep.Sizing.Outbox[0].IndexMSPerThousand = 500
+	in := newSizingInputs(rep)
+	if in.esQuery["list"] != 0.010 || in.esQuery["q=="] != 0.080 {
+		t.Errorf("read costs %v", in.esQuery)
+	}
+	if in.bulkPerDoc != 0.0005 {
+		t.Errorf("write cost per doc %v, want 0.0005 s", in.bulkPerDoc)
+	}
+	// 1.3 cores of reads at 1M × 10, and 200 × 0.5 ms × 2 copies.
+	if c := in.plan(10_000_000).esCores; c < 13.199 || c > 13.201 {
+		t.Errorf("cores %v, want 13.2", c)
+	}
+}
+
 func TestSizingFirstBottleneck(t *testing.T) {
 	var b strings.Builder
 	sizingBottlenecks(&b, newSizingInputs(fixedSizingReport()))
