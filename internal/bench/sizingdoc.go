@@ -127,8 +127,9 @@ func sizingProvenance(b *strings.Builder, r *Report) {
 		thousands(float64(d.TenantAssets)), thousands(float64(r.Sizing.Index.Docs)), r.Sizing.Index.Shards,
 		thousands(SizingMinAssetsDefault))
 	if d.Assets < SizingMinAssetsDefault {
-		fmt.Fprintf(b, "\n**A small-scale run** (%s assets, below %s): per-asset sizes carry the fixed costs of a small index "+
-			"and per-request CPU that of small result sets, so the plan below is a rough extrapolation. The full `make bench` run replaces it.\n",
+		fmt.Fprintf(b, "\n**A small-scale run** (%s assets, below %s): per-asset sizes carry the fixed costs of a small index, and "+
+			"per-request CPU here is mostly the fixed cost of a request, which the model grows with the assets as if it were per document: "+
+			"the CPU, nodes and shards below are far too high, and only the method is final. The full `make bench` run replaces them.\n",
 			thousands(float64(d.Assets)), thousands(SizingMinAssetsDefault))
 	}
 }
