@@ -407,7 +407,7 @@ func (r *runner) queryCPUs(ctx context.Context, bg BackgroundCPU) ([]QueryCPU, e
 		}
 		c := QueryCPU{Name: q.name, Request: q.request}
 		pid := r.serve.Pid()
-		es0, serve0, t0 := r.snapshot(ctx), processSeconds(pid), time.Now()
+		es0, serve0, t0 := r.readCosts(ctx), processSeconds(pid), time.Now()
 		for c.Requests+c.Failed < r.lim.requests && time.Since(t0) < r.lim.duration {
 			if _, err := r.api.get(ctx, q.url); err != nil {
 				c.Failed++
@@ -416,7 +416,7 @@ func (r *runner) queryCPUs(ctx context.Context, bg BackgroundCPU) ([]QueryCPU, e
 			c.Requests++
 		}
 		c.Seconds = time.Since(t0).Seconds()
-		d := r.snapshot(ctx).sub(es0)
+		d := r.readCosts(ctx).sub(es0)
 		es, serve := d.cpu.Elasticsearch, processSeconds(pid)-serve0
 		c.ShardMS = float64(d.work.searchMS) / float64(max(c.Requests, 1))
 		if c.Requests == 0 {
@@ -437,12 +437,12 @@ func (r *runner) outboxDrains(ctx context.Context, bg BackgroundCPU) ([]OutboxDr
 	if k <= 0 {
 		k = SizingOutboxRowsDefault
 	}
-	add, err := timeDrain(ctx, r.pool, "a label added in one UPDATE", bg, r.snapshot,
+	add, err := timeDrain(ctx, r.pool, "a label added in one UPDATE", bg, r.readCosts,
 		func(ctx context.Context) (int64, error) { return addSizingLabel(ctx, r.pool, k) })
 	if err != nil {
 		return nil, err
 	}
-	restore, err := timeDrain(ctx, r.pool, "the label removed again", bg, r.snapshot, r.removeBenchLabels)
+	restore, err := timeDrain(ctx, r.pool, "the label removed again", bg, r.readCosts, r.removeBenchLabels)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +464,7 @@ func addSizingLabel(ctx context.Context, pool *pgxpool.Pool, k int) (int64, erro
 // timeDrain runs produce (one committed update), then waits until the
 // outbox is empty, which the running worker(s) do: the drain's time is
 // from the commit to the last row's removal.
-func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg BackgroundCPU, snap func(context.Context) snapshot,
+func timeDrain(ctx context.Context, pool *pgxpool.Pool, what string, bg BackgroundCPU, snap func(context.Context) costReading,
 	produce func(context.Context) (int64, error)) (OutboxDrain, error) {
 	d := OutboxDrain{What: what, Workers: 1}
 	before, t0 := snap(ctx), time.Now()
@@ -504,21 +504,21 @@ type indexWork struct {
 	searchMS, indexMS int64 // query+fetch time, indexing time
 }
 
-// snapshot is the CPU counters and the bench index's work at one moment.
-type snapshot struct {
+// costReading is the CPU counters and the bench index's work at one moment.
+type costReading struct {
 	cpu  CPU
 	work indexWork
 }
 
-func (s snapshot) sub(before snapshot) snapshot {
-	return snapshot{cpu: s.cpu.sub(before.cpu), work: indexWork{
+func (s costReading) sub(before costReading) costReading {
+	return costReading{cpu: s.cpu.sub(before.cpu), work: indexWork{
 		searchMS: s.work.searchMS - before.work.searchMS, indexMS: s.work.indexMS - before.work.indexMS}}
 }
 
-// snapshot reads the CPU counters and the work of the index behind the
+// readCosts reads the CPU counters and the work of the index behind the
 // alias; a failed read leaves the work zero (logged).
-func (r *runner) snapshot(ctx context.Context) snapshot {
-	s := snapshot{cpu: r.cpuNow(ctx)}
+func (r *runner) readCosts(ctx context.Context) costReading {
+	s := costReading{cpu: r.cpuNow(ctx)}
 	var err error
 	if s.work, err = readIndexWork(ctx, r.es, r.idx.Alias()); err != nil {
 		r.log.Warn("bench: reading the index's search and indexing stats", "err", err)

@@ -73,16 +73,16 @@ func TestSizingMeasurements(t *testing.T) {
 		}
 	})
 	es := harness.NewES(&http.Client{Transport: testenv.ElasticsearchTransport(t), Timeout: time.Minute}, testenv.ElasticsearchURL(t))
-	snap := func(ctx context.Context) snapshot {
+	snap := func(ctx context.Context) costReading {
 		w, err := readIndexWork(ctx, es, idx.Alias())
 		if err != nil {
 			t.Error(err)
 		}
-		return snapshot{work: w}
+		return costReading{work: w}
 	}
 
 	first, err := timeDrain(ctx, pool, "import", BackgroundCPU{}, snap, func(context.Context) (int64, error) {
-		// The worker starts after the first snapshot, so all its indexing counts.
+		// The worker starts after the first reading, so all its indexing counts.
 		started = true
 		go func() { done <- w.Run(wctx) }()
 		return 300, nil
