@@ -25,6 +25,9 @@ type Client struct {
 	// Settings shape the indexes EnsureIndex and CreateIndex make;
 	// DefaultIndexSettings unless the caller sets them.
 	Settings IndexSettings
+	// GroupTermsDepth bounds how deep into a group values order one terms
+	// aggregation serves pages; GroupValuesTermsDepthMax when zero.
+	GroupTermsDepth int
 	// shards caches the primary shards behind the alias (shardcount.go);
 	// nil (a Client not made by New) always takes the exact composite path.
 	shards *shardCounts

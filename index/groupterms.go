@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// GroupValuesTermsDepthMax bounds how deep into the order of a group values
+// GroupValuesTermsDepthMax is the default Client.GroupTermsDepth: it bounds how deep into the order of a group values
 // request one terms aggregation serves pages: a page that needs more
 // buckets than this (cursor position + limit, and a little more) is cut
 // from the composite path instead, which collects and sorts every value.
@@ -78,9 +78,9 @@ func (p *groupPlan) termsPlan() (termsPlan, bool) {
 
 // termsSize is how many buckets of the whole order the page after or
 // before a cursor needs, or false when the cursor does not say where it
-// lies or the page is deeper than GroupValuesTermsDepthMax or than bound,
-// the values a request may collect (so a request over that bound still
-// meets its error on the composite path). Pairs get a
+// lies or the page is deeper than bound: the terms depth, or the values a
+// request may collect (so a request over that bound still meets its error
+// on the composite path). Pairs get a
 // page more: their ties may be cut in another order (see termsValid).
 func (p *groupPlan) termsSize(after, before string, bound int) (int, bool, error) {
 	need := p.limit + 1 // the page and one to know there is another
@@ -100,7 +100,7 @@ func (p *groupPlan) termsSize(after, before string, bound int) (int, bool, error
 	if p.group.pair {
 		need += p.limit
 	}
-	return need, need <= min(GroupValuesTermsDepthMax, bound), nil
+	return need, need <= bound, nil
 }
 
 // termsValid is how many of the first buckets of a terms answer of size
@@ -140,7 +140,11 @@ func (c *Client) groupValuesTerms(ctx context.Context, p *groupPlan, after, befo
 	if !ok {
 		return nil, false, nil
 	}
-	size, ok, err := p.termsSize(after, before, c.collectBound(p))
+	depth := GroupValuesTermsDepthMax
+	if c.GroupTermsDepth > 0 {
+		depth = c.GroupTermsDepth
+	}
+	size, ok, err := p.termsSize(after, before, min(depth, c.collectBound(p)))
 	if err != nil || !ok {
 		return nil, false, err
 	}
