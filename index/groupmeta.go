@@ -2,8 +2,8 @@ package index
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"math"
 	"net/http"
 	"slices"
