@@ -265,3 +265,26 @@ func newShardedClient(t *testing.T, shards int) *Client {
 	}
 	return c
 }
+
+// When the settings cannot be read, the shard count is unknown (the exact
+// path answers) without asking again, until an answer says how many shards
+// it came from.
+func TestShardCountUnknownUntilAnAnswer(t *testing.T) {
+	t.Parallel()
+	es, prefix := testenv.Elasticsearch(t)
+	c := New(es, prefix) // no index behind the alias yet
+	ctx := context.Background()
+	if one, err := c.onePrimaryShard(ctx); err == nil || one {
+		t.Fatalf("no index: one = %v, err = %v; want an error", one, err)
+	}
+	if n, ok := c.shards.get(c.Alias()); !ok || n != 0 {
+		t.Fatalf("after a failed read: %d, %v; want 0 remembered", n, ok)
+	}
+	if one, err := c.onePrimaryShard(ctx); err != nil || one {
+		t.Fatalf("unknown: one = %v, err = %v; want false without asking", one, err)
+	}
+	c.sawShards(1)
+	if one, err := c.onePrimaryShard(ctx); err != nil || !one {
+		t.Fatalf("after an answer from one shard: one = %v, %v", one, err)
+	}
+}

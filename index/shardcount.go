@@ -32,7 +32,8 @@ func (s *shardCounts) set(name string, n int) {
 }
 
 // onePrimaryShard reports whether the index behind the alias has one
-// primary shard, reading its settings the first time only.
+// primary shard, reading its settings the first time only (0, unknown, when
+// that failed).
 func (c *Client) onePrimaryShard(ctx context.Context) (bool, error) {
 	if c.shards == nil {
 		return false, nil
@@ -42,6 +43,9 @@ func (c *Client) onePrimaryShard(ctx context.Context) (bool, error) {
 	}
 	s, err := c.SettingsOf(ctx, c.alias)
 	if err != nil {
+		// Unknown until an answer says: the composite path answers, and
+		// records the shards it saw, instead of every request asking again.
+		c.shards.set(c.alias, 0)
 		return false, err
 	}
 	c.shards.set(c.alias, s.Shards)
