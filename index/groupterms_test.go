@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/elastic/go-elasticsearch/v8"
 
 	"github.com/openinventory/assets/internal/testenv"
 	"github.com/openinventory/assets/rsql"
@@ -286,5 +290,58 @@ func TestShardCountUnknownUntilAnAnswer(t *testing.T) {
 	c.sawShards(1)
 	if one, err := c.onePrimaryShard(ctx); err != nil || !one {
 		t.Fatalf("after an answer from one shard: one = %v, %v", one, err)
+	}
+}
+
+// searchCounter counts the _search requests a client sends.
+type searchCounter struct {
+	base http.RoundTripper
+	n    atomic.Int64
+}
+
+func (s *searchCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/_search") {
+		s.n.Add(1)
+	}
+	return s.base.RoundTrip(r)
+}
+
+// A page of group values costs one aggregation when the sort's own
+// aggregation computes every requested meta field, and a second one only
+// for meta fields it did not compute.
+func TestGroupValuesRequestsPerPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	counter := &searchCounter{base: testenv.ElasticsearchTransport(t)}
+	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{testenv.ElasticsearchURL(t)}, Transport: counter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(es, f.c.Alias())
+	scope := Scope{TenantID: f.ids.tenants[2]}
+	for _, tc := range []struct {
+		req  GroupValuesRequest
+		want int64
+	}{
+		{GroupValuesRequest{Field: "registry", Meta: []string{MetaCount}, Sort: sortFields("-count")}, 1},
+		{GroupValuesRequest{Field: "name", Meta: []string{MetaCount, MetaRiskScore}, Sort: sortFields("-risk_score"),
+			Aggregate: map[string]string{"risk_score": "max"}}, 1},
+		{GroupValuesRequest{Field: "name", Meta: []string{MetaCount, MetaIssues}, Sort: sortFields("-issues")}, 1}, // last: composite, one page
+		{GroupValuesRequest{Field: "labels", Meta: []string{MetaCount, MetaLabels}, Sort: sortFields("count")}, 2},
+		{GroupValuesRequest{Field: "labels", Meta: []string{MetaCount, MetaRiskScore}, Sort: sortFields("-risk_score"),
+			Aggregate: map[string]string{"risk_score": "max"}}, 1},
+	} {
+		tc.req.Scope = scope
+		if _, err := c.GroupValues(context.Background(), tc.req); err != nil { // reads the shard count once
+			t.Fatal(err)
+		}
+		counter.n.Store(0)
+		res, err := c.GroupValues(context.Background(), tc.req)
+		if err != nil || len(res.Values) == 0 {
+			t.Fatalf("%+v: %v, %+v", tc.req, err, res)
+		}
+		if got := counter.n.Load(); got != tc.want {
+			t.Errorf("%s sort %v meta %v: %d searches, want %d", tc.req.Field, tc.req.Sort, tc.req.Meta, got, tc.want)
+		}
 	}
 }
