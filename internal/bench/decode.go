@@ -74,6 +74,19 @@ func (h *esHits) ids(n int) []string {
 	return out
 }
 
+// esComposite is one page of a composite aggregation named g.
+type esComposite struct {
+	Aggregations struct {
+		G struct {
+			AfterKey json.RawMessage `json:"after_key"`
+			Buckets  []struct {
+				Key      map[string]any `json:"key"`
+				DocCount int64          `json:"doc_count"`
+			} `json:"buckets"`
+		} `json:"g"`
+	} `json:"aggregations"`
+}
+
 // groupCount is one facet value and its count.
 type groupCount struct {
 	Value string

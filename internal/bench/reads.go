@@ -591,6 +591,35 @@ func decodeTermsPage(b []byte, n int) (out []groupCount, pairs bool, err error) 
 	return out, pairs, nil
 }
 
+// esComposite pages the composite aggregation body to its end; first is
+// the first page's body, already encoded.
+func (r *runner) esComposite(ctx context.Context, path string, body index.Query, first []byte) error {
+	comp, _ := body["aggs"].(index.Query)["g"].(index.Query)["composite"].(index.Query)
+	size, _ := comp["size"].(int)
+	raw := first
+	for range 1000 {
+		b, err := r.es.Do(ctx, http.MethodPost, path, raw)
+		if err != nil {
+			return err
+		}
+		var res esComposite
+		if err := json.Unmarshal(b, &res); err != nil {
+			return fmt.Errorf("decoding a composite aggregation: %w", err)
+		}
+		g := res.Aggregations.G
+		if len(g.Buckets) < size || len(g.AfterKey) == 0 {
+			return nil
+		}
+		comp["after"] = g.AfterKey
+		raw, err = json.Marshal(body)
+		delete(comp, "after")
+		if err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("more than 1000 pages of values")
+}
+
 func (r *runner) measureFilterValues(ctx context.Context) error {
 	f, ok := index.NewCatalogue().FilterByName(autocompleteField)
 	if !ok {
