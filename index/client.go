@@ -13,8 +13,9 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 )
 
-// Client reads and writes the asset index behind one alias. It holds no
-// mutable state of its own, so one Client is shared by every goroutine.
+// Client reads and writes the asset index behind one alias. Its only
+// mutable state is a cache of the alias's shard count, behind a lock, so
+// one Client is shared by every goroutine.
 type Client struct {
 	es    *elasticsearch.Client
 	alias string
@@ -24,12 +25,18 @@ type Client struct {
 	// Settings shape the indexes EnsureIndex and CreateIndex make;
 	// DefaultIndexSettings unless the caller sets them.
 	Settings IndexSettings
+	// GroupTermsDepth bounds how deep into a group values order one terms
+	// aggregation serves pages; GroupValuesTermsDepthMax when zero.
+	GroupTermsDepth int
+	// shards caches the primary shards behind the alias (shardcount.go);
+	// nil (a Client not made by New) always takes the exact composite path.
+	shards *shardCounts
 }
 
 // New returns a Client for the alias prefix (ASSETS_INDEX, "assets" by
 // default); concrete indexes are named prefix-<timestamp>.
 func New(es *elasticsearch.Client, prefix string) *Client {
-	return &Client{es: es, alias: prefix, MaxGroupValues: 200_000, Settings: DefaultIndexSettings()}
+	return &Client{es: es, alias: prefix, MaxGroupValues: 200_000, Settings: DefaultIndexSettings(), shards: newShardCounts()}
 }
 
 // Alias is the name every read goes through.

@@ -44,6 +44,9 @@ func (p *composite) first(alias string) Request {
 }
 
 type compositeResponse struct {
+	Shards struct {
+		Total int `json:"total"`
+	} `json:"_shards"`
 	Aggregations struct {
 		G struct {
 			AfterKey json.RawMessage   `json:"after_key"`
@@ -67,6 +70,7 @@ func (c *Client) each(ctx context.Context, p *composite, maxPages int, fn func(b
 		if err := c.do(ctx, http.MethodPost, searchPath(c.alias), p.body(after), &res); err != nil {
 			return err
 		}
+		c.sawShards(res.Shards.Total)
 		g := res.Aggregations.G
 		for _, raw := range g.Buckets {
 			if stop, err := fn(raw); stop || err != nil {

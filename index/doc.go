@@ -80,8 +80,13 @@
 //
 // Sort fields a document lacks sort last in both directions; id breaks
 // ties. Backward pages (SearchBefore) reverse the order and missing
-// placement, then the hits. Group values are collected with a composite
-// aggregation, sorted in Go by the contract's sort keys (count ascending by
-// default, ties by value) and paged by an opaque cursor; their meta fields
-// are computed for the returned page only.
+// placement, then the hits. Group values are sorted by the contract's sort
+// keys (count ascending by default, ties by value) and paged by an opaque
+// cursor. On a one-shard index, a page within GroupTermsDepth of the start
+// of an order Elasticsearch can express (count, the value, issue sums, a
+// max descending or a min ascending) is cut from one terms aggregation
+// ordered by those keys and then by value; every other page is cut from a
+// composite aggregation collected in full and sorted in Go. Both give the
+// same pages and cursors. Meta fields the sort did not compute are
+// computed for the returned page only.
 package index

@@ -2,8 +2,8 @@ package index
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"math"
 	"net/http"
 	"slices"
@@ -478,9 +478,28 @@ func (c *Client) groupMeta(ctx context.Context, field string, query Query, spec 
 	}
 	for i := range page {
 		if b, ok := byKey[page[i].key]; ok {
-			page[i].meta = b.meta
+			page[i].meta.take(&b.meta, spec)
 		}
 		page[i].meta.Count = page[i].count
 	}
 	return nil
+}
+
+// take copies the fields of spec from src, keeping the others (those the
+// collection already read).
+func (m *GroupMeta) take(src *GroupMeta, spec metaSpec) {
+	for f := range spec {
+		switch f {
+		case MetaLastSeenAt, MetaUpdatedAt, MetaBuiltAt:
+			*m.timeField(f) = *src.timeField(f)
+		case MetaRiskScore:
+			m.RiskScore = src.RiskScore
+		case MetaIssues:
+			m.Issues = src.Issues
+		case MetaLabels:
+			m.Labels = src.Labels
+		case MetaTags:
+			m.Tags = src.Tags
+		}
+	}
 }

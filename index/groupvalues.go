@@ -104,7 +104,8 @@ func (r *GroupValuesRequest) plan() (*groupPlan, error) {
 	return p, nil
 }
 
-// request is the first request GroupValues sends for r (see Diagnose).
+// request is the first request of the composite path of r (see Diagnose):
+// the request that collects every value, the cost a one-shard index saves.
 func (r GroupValuesRequest) request(alias string) (Request, error) {
 	p, err := r.plan()
 	if err != nil {
@@ -152,41 +153,66 @@ func (p *groupPlan) display(raw string) string {
 }
 
 // GroupValues returns one page of the values of a group field in scope,
-// with exact counts and the requested meta fields. It collects every value
-// (composite aggregation, with only what the sort needs), sorts in Go, and
-// computes the meta fields for the page's values alone.
+// with exact counts and the requested meta fields. On a one-shard index, a
+// page near the top of a count- or meta-sorted request is cut by
+// Elasticsearch from one terms aggregation (see termsPlan); otherwise it
+// collects every value (composite aggregation, with only what the sort
+// needs) and sorts in Go. Either way the page's other meta fields are
+// computed for its values alone, and both give the same pages and cursors.
 func (c *Client) GroupValues(ctx context.Context, r GroupValuesRequest) (*GroupValuesResult, error) {
 	p, err := r.plan()
 	if err != nil {
 		return nil, err
 	}
+	res, ok, err := c.groupValuesTerms(ctx, p, r.After, r.Before)
+	if err != nil || ok {
+		return res, err
+	}
+	return c.groupValuesComposite(ctx, p, r.After, r.Before)
+}
+
+// groupValuesComposite collects every value with the composite
+// aggregation, sorts them in Go and cuts the page.
+func (c *Client) groupValuesComposite(ctx context.Context, p *groupPlan, after, before string) (*GroupValuesResult, error) {
 	all, err := c.collectGroups(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, r.Field, err)
+		return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, p.group.Name, err)
 	}
+	p.sortBuckets(all)
+	start, end, err := p.window(all, after, before)
+	if err != nil {
+		return nil, err
+	}
+	return c.page(ctx, p, all, start, end, end < len(all))
+}
+
+// sortBuckets computes the sort tuples and sorts the buckets by them.
+func (p *groupPlan) sortBuckets(all []bucket) {
 	for i := range all {
 		all[i].computeSortKeys(p.sort)
 	}
 	slices.SortFunc(all, func(a, b bucket) int {
 		return compareGroup(p.sort, a.sortKeys, p.display(a.key), b.sortKeys, p.display(b.key))
 	})
-	start, end, err := p.window(all, r.After, r.Before)
-	if err != nil {
-		return nil, err
-	}
-	out := &GroupValuesResult{HasBefore: start > 0, HasAfter: end < len(all)}
+}
+
+// page is the result of all[start:end], sorted: all[i] is the i-th value
+// of the whole order, which its cursor records.
+func (c *Client) page(ctx context.Context, p *groupPlan, all []bucket, start, end int, hasAfter bool) (*GroupValuesResult, error) {
+	out := &GroupValuesResult{HasBefore: start > 0, HasAfter: hasAfter}
 	page := all[start:end]
-	if p.wantMeta && len(page) > 0 {
-		if err := c.groupMeta(ctx, p.group.esField, p.collect.query, p.spec, page); err != nil {
-			return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, r.Field, err)
+	if extra := p.pageMeta(); len(extra) > 0 && len(page) > 0 {
+		if err := c.groupMeta(ctx, p.group.esField, p.collect.query, extra, page); err != nil {
+			return nil, fmt.Errorf("grouping %s by %s: %w", c.alias, p.group.Name, err)
 		}
 	}
 	out.Values = make([]GroupValue, len(page))
 	for i := range page {
 		b := &page[i]
-		gv := GroupValue{Value: p.display(b.key), Cursor: encodeGroupCursor(b.sortKeys, p.display(b.key))}
+		gv := GroupValue{Value: p.display(b.key), Cursor: encodeGroupCursor(b.sortKeys, p.display(b.key), start+i)}
 		if p.wantMeta {
 			m := b.meta
+			m.Count = b.count
 			m.Fields = p.fields
 			gv.Meta = &m
 		}
@@ -195,13 +221,31 @@ func (c *Client) GroupValues(ctx context.Context, r GroupValuesRequest) (*GroupV
 	return out, nil
 }
 
+// pageMeta is the meta fields of the page the collection did not compute
+// already: count comes with every bucket and the sort's fields with their
+// modes were read from each bucket, so asking for them again would cost a
+// second aggregation over the same assets for nothing.
+func (p *groupPlan) pageMeta() metaSpec {
+	extra := metaSpec{}
+	for f, mode := range p.spec {
+		if f == MetaCount {
+			continue
+		}
+		if m, ok := p.sortSpec[f]; ok && m == mode {
+			continue
+		}
+		extra[f] = mode
+	}
+	return extra
+}
+
 // window is the page of the sorted values: the first limit, those after
 // the cursor after, or those before the cursor before.
 func (p *groupPlan) window(all []bucket, after, before string) (start, end int, err error) {
 	// side is where a value lies from the cursor: -1 before, 1 after;
 	// the cursor's own value counts as before (strict) or after.
 	side := func(cursor string, strict bool) (int, error) {
-		keys, v, err := decodeGroupCursor(cursor, p.nkeys)
+		keys, v, _, err := decodeGroupCursor(cursor, p.nkeys)
 		if err != nil {
 			return 0, err
 		}
@@ -229,10 +273,7 @@ func (p *groupPlan) window(all []bucket, after, before string) (start, end int, 
 // computing the sort's meta fields in each bucket.
 func (c *Client) collectGroups(ctx context.Context, p *groupPlan) ([]bucket, error) {
 	var all []bucket
-	limit := p.maxBuckets
-	if c.MaxGroupValues > 0 {
-		limit = min(limit, c.MaxGroupValues)
-	}
+	limit := c.collectBound(p)
 	err := c.each(ctx, &p.collect, 0, func(raw json.RawMessage) (bool, error) {
 		b, err := decodeBucket(raw, true)
 		if err != nil {
@@ -249,6 +290,15 @@ func (c *Client) collectGroups(ctx context.Context, p *groupPlan) ([]bucket, err
 		return false, nil
 	})
 	return all, err
+}
+
+// collectBound is how many values p may collect: its MaxBuckets, within
+// the client's MaxGroupValues.
+func (c *Client) collectBound(p *groupPlan) int {
+	if c.MaxGroupValues > 0 {
+		return min(p.maxBuckets, c.MaxGroupValues)
+	}
+	return p.maxBuckets
 }
 
 // tooManyGroups is the request error of a group field with more than limit
@@ -302,14 +352,18 @@ func (t *IssueTotals) bySeverityOrNil() []*int64 {
 	return t.bySeverity()
 }
 
-// groupCursor is a group value's position: its sort tuple and value.
+// groupCursor is a group value's position: its sort tuple and value, and
+// its place in the whole order when it was made (Pos, a hint only: a page
+// is always found by comparing with Keys and Value, and a cursor without
+// it is still valid).
 type groupCursor struct {
 	Keys  []*float64 `json:"k"`
 	Value string     `json:"v"`
+	Pos   *int       `json:"o,omitempty"`
 }
 
-func encodeGroupCursor(keys []float64, value string) string {
-	c := groupCursor{Keys: make([]*float64, len(keys)), Value: value}
+func encodeGroupCursor(keys []float64, value string, pos int) string {
+	c := groupCursor{Keys: make([]*float64, len(keys)), Value: value, Pos: &pos}
 	for i, k := range keys {
 		if !math.IsNaN(k) {
 			c.Keys[i] = &keys[i]
@@ -319,19 +373,25 @@ func encodeGroupCursor(keys []float64, value string) string {
 	return string(b)
 }
 
-func decodeGroupCursor(s string, n int) ([]float64, string, error) {
+// decodeGroupCursor reads a cursor of a sort with n keys; pos is -1 when
+// the cursor does not record its place.
+func decodeGroupCursor(s string, n int) (keys []float64, value string, pos int, err error) {
 	var c groupCursor
-	if err := json.Unmarshal([]byte(s), &c); err != nil || len(c.Keys) != n {
-		return nil, "", invalidf("group values cursor does not belong to this sort")
+	if err := json.Unmarshal([]byte(s), &c); err != nil || len(c.Keys) != n || c.Pos != nil && *c.Pos < 0 {
+		return nil, "", 0, invalidf("group values cursor does not belong to this sort")
 	}
-	keys := make([]float64, n)
+	keys = make([]float64, n)
 	for i, k := range c.Keys {
 		keys[i] = math.NaN()
 		if k != nil {
 			keys[i] = *k
 		}
 	}
-	return keys, c.Value, nil
+	pos = -1
+	if c.Pos != nil {
+		pos = *c.Pos
+	}
+	return keys, c.Value, pos, nil
 }
 
 // compareGroup orders by the sort keys (missing last in both directions),
