@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -173,55 +172,25 @@ func (r *runner) concurrencyQueries(api *apiClient, es *harness.ES) ([]concurren
 	if err != nil {
 		return nil, err
 	}
-	field := facetFields[0]
-	g, ok := index.NewCatalogue().GroupByName(field)
+	row := facetRows()[0]
+	g, ok := index.NewCatalogue().GroupByName(row.field)
 	if !ok {
-		return nil, fmt.Errorf("no group field %s", field)
+		return nil, fmt.Errorf("no group field %s", row.field)
 	}
-	filter, err := parseFilter(facetFilter)
+	groupURL := api.url("/groups/"+g.ID+"/values", row.query())
+	gpath, gbody, err := r.facetDirect(row)
 	if err != nil {
 		return nil, err
 	}
-	groupURL := api.url("/groups/"+g.ID+"/values", url.Values{
-		"filter": {facetFilter}, "sort": {"-count"}, "meta_fields": {"count"}, "limit": {"10"},
-	})
-	diag, err := r.idx.Diagnose(index.GroupValuesRequest{
-		Scope: index.Scope{TenantID: r.data.tenantID}, Field: field, Filter: filter,
-		Sort: []index.SortField{{Name: "count", Desc: true}}, Limit: 10,
-	})
-	if err != nil {
-		return nil, err
-	}
-	first, err := json.Marshal(diag.Body)
-	if err != nil {
-		return nil, err
-	}
-	direct := &runner{es: es, log: r.log} // esComposite needs only these
 	get := func(u string) func(context.Context) error {
 		return func(ctx context.Context) error { _, err := api.get(ctx, u); return err }
 	}
 	return []concurrentQuery{
 		{name: "list: 3-clause filter, sort, limit 100", request: "GET .../inventory/assets?filter=" + listFilter,
 			api: get(listURL), es: func(ctx context.Context) error { _, err := es.Do(ctx, "POST", path, body); return err }},
-		{name: "group values: " + field + " (top 10 by count)", request: "GET .../inventory/assets/groups/{" + field + "}/values?filter=" + facetFilter,
-			api: get(groupURL), es: func(ctx context.Context) error {
-				return direct.esComposite(ctx, diag.Path, copyQuery(diag.Body), first)
-			}},
+		{name: row.name(), request: "GET .../inventory/assets/groups/{" + row.field + "}/values?" + row.query().Encode(),
+			api: get(groupURL), es: func(ctx context.Context) error { _, err := es.Do(ctx, "POST", gpath, gbody); return err }},
 	}, nil
-}
-
-// copyQuery is a deep enough copy of a composite aggregation body for
-// esComposite, which sets and removes "after" in it: each client needs
-// its own.
-func copyQuery(q index.Query) index.Query {
-	out := make(index.Query, len(q))
-	for k, v := range q {
-		if sub, ok := v.(index.Query); ok {
-			v = copyQuery(sub)
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // loopWithCPU is closedLoop with the processor time the API process and

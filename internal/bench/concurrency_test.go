@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openinventory/assets/index"
 )
 
 func TestClosedLoop(t *testing.T) {
@@ -85,16 +84,6 @@ func TestAlternate(t *testing.T) {
 	}
 	if a.Requests != 20 || a.PerSecond != 10 || b.PerSecond != 30 || a.ServeCPU != 1 || b.CPU.Elasticsearch != 2 {
 		t.Errorf("sums a %+v b %+v", a, b)
-	}
-}
-
-func TestCopyQuery(t *testing.T) {
-	t.Parallel()
-	q := index.Query{"aggs": index.Query{"g": index.Query{"composite": index.Query{"size": 10}}}}
-	c := copyQuery(q)
-	c["aggs"].(index.Query)["g"].(index.Query)["composite"].(index.Query)["after"] = "x"
-	if _, leaked := q["aggs"].(index.Query)["g"].(index.Query)["composite"].(index.Query)["after"]; leaked {
-		t.Error("a change to the copy reached the original")
 	}
 }
 
