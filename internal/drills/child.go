@@ -45,7 +45,7 @@ func (h *harness) services(ctx context.Context, action, service string) error {
 func (h *harness) servicesArgs(ctx context.Context, action, service string, args ...string) error {
 	h.log.Info("drills: services", "action", action, "service", service, "args", args)
 	_, err := hn.Run(ctx, hn.Spec{Name: "services", Bin: h.cfg.ServicesScript, Args: append([]string{action, service}, args...),
-		Log: filepath.Join(h.logDir, "services.log"), AppendLog: true}, 4*time.Minute)
+		Log: filepath.Join(h.logDir, "services.log"), AppendLog: true}, h.cfg.ServicesTimeout)
 	if err != nil {
 		return fmt.Errorf("%s %s %s %s: %w", h.cfg.ServicesScript, action, service, strings.Join(args, " "), err)
 	}

@@ -33,6 +33,10 @@ const (
 	DefaultKillDuration = 60 * time.Second
 	DefaultESOutage     = 30 * time.Second
 	DefaultPGOutage     = 5 * time.Second
+	// ServicesTimeoutDefault bounds one stop or start through
+	// scripts/services.sh: an Elasticsearch node on a busy machine can take
+	// minutes to join its cluster.
+	ServicesTimeoutDefault = 10 * time.Minute
 )
 
 // Config is what a run of the drills needs. AdminDatabaseURL,
@@ -85,6 +89,7 @@ type Config struct {
 	NodeDown          time.Duration // how long es-node-loss keeps its node down (default NodeLossDownDefault)
 	GreenTimeout      time.Duration // bound on the wait for a green cluster (default GreenTimeoutDefault)
 	TwoOfEachDuration time.Duration // load of the two-of-each drill (default TwoOfEachDurationDefault)
+	ServicesTimeout   time.Duration // bound on one scripts/services.sh call (default ServicesTimeoutDefault)
 
 	// Only selects drills by name; empty runs them all, in order.
 	Only []string
@@ -124,6 +129,7 @@ func (c *Config) defaults() error {
 	setDefault(&c.NodeDown, NodeLossDownDefault)
 	setDefault(&c.GreenTimeout, GreenTimeoutDefault)
 	setDefault(&c.TwoOfEachDuration, TwoOfEachDurationDefault)
+	setDefault(&c.ServicesTimeout, ServicesTimeoutDefault)
 	setDefault(&c.ESNodes, len(splitURLs(c.ElasticsearchURL)))
 	if c.ESAuth == nil {
 		auth, err := esauth.FromEnv(os.Getenv)

@@ -299,7 +299,7 @@ func (h *harness) restartSync() error {
 // ctx was canceled (an interrupted drill must not leave them stopped); the
 // children are then left alone, as the run is ending.
 func (h *harness) restore(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.ServicesTimeout+time.Minute)
 	defer cancel()
 	if !h.postgresUp(sctx) {
 		h.log.Warn("drills: PostgreSQL is down after a drill; starting it")
