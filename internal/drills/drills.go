@@ -11,6 +11,15 @@
 // development data and other users of the same services are untouched.
 // Stopping and starting PostgreSQL and Elasticsearch is delegated to
 // scripts/services.sh, and so does affect every user of those services.
+//
+// Three drills need an Elasticsearch cluster of ClusterDrillNodes nodes
+// (scripts/services.sh with ASSETS_ES_NODES=3): es-node-loss kills one node,
+// rolling-restart restarts each in turn, two-of-each runs two API replicas
+// and two workers. With fewer nodes they are reported as not run, never as
+// passed. With that many nodes every child makes its index with
+// ClusterDrillShards shards and ClusterDrillReplicas replica, and es-outage
+// stops (and starts) all the nodes, as `services.sh stop elasticsearch`
+// does without a node number.
 package drills
 
 import (
