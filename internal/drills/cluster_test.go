@@ -123,6 +123,7 @@ func TestOnReplica(t *testing.T) {
 	for _, tc := range []struct{ link, want string }{
 		{"http://127.0.0.1:1/rest/x?a=1", "http://127.0.0.1:2/rest/x?a=1"},
 		{"/rest/x?a=1", "http://127.0.0.1:2/rest/x?a=1"},
+		{"http://127.0.0.1:2/rest/x?a=1", "http://127.0.0.1:2/rest/x?a=1"},
 	} {
 		if got := onReplica(tc.link, "http://127.0.0.1:1", "http://127.0.0.1:2"); got != tc.want {
 			t.Errorf("onReplica(%q) = %q, want %q", tc.link, got, tc.want)

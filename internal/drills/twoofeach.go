@@ -137,10 +137,14 @@ func (h *harness) killOneOfEach(p *pair) error {
 	return nil
 }
 
-// onReplica moves a link one replica made to the other one.
+// onReplica moves a link replica from made to replica to; a link already
+// on to stays as it is.
 func onReplica(link, from, to string) string {
-	if strings.HasPrefix(link, "/") {
+	switch {
+	case strings.HasPrefix(link, "/"):
 		return to + link
+	case strings.HasPrefix(link, from+"/"):
+		return to + strings.TrimPrefix(link, from)
 	}
-	return to + strings.TrimPrefix(link, from)
+	return link
 }
