@@ -41,7 +41,7 @@ func (h *harness) crossReplica(ctx context.Context, from, to string) error {
 	if !ok {
 		return errors.New("the catalogue has no group field repository")
 	}
-	return h.pageTwice(ctx, from+base+"/groups/"+repo.ID+"/values?limit=5&sort=value", from, to, "a group's values")
+	return h.pageTwice(ctx, from+base+"/groups/"+repo.ID+"/values?limit=10&sort=value", from, to, "a group's values")
 }
 
 // pageTwice reads the first page at first (on whichever replica it names)
