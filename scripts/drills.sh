@@ -43,9 +43,18 @@ if ! "$fuzzer" --version 2>/dev/null | grep -q "version $version\$" && ! install
 	fuzzer=
 fi
 
+# A secured cluster's role assets_service covers only the prefix's indexes
+# (assets, assets-*; docs/elasticsearch-security.md): the drills' own index
+# then lives below that prefix, unless the arguments name one.
+index_args=()
+if [ "${ASSETS_ES_SECURITY:-off}" = on ] && [[ " $* " != *" --index"* ]]; then
+	index_args=(--index "${ASSETS_INDEX:-assets}-drills")
+fi
+
 exec "$repo/bin/assets-lab" drills \
 	--bin "$repo/bin/assets" \
 	--schemathesis "$fuzzer" \
 	--services-script "$repo/scripts/services.sh" \
 	--work-dir "$dir/drills" \
+	"${index_args[@]}" \
 	"$@"

@@ -191,10 +191,18 @@ func (w *Worker) ProcessBatch(ctx context.Context) (int, error) {
 		}
 	}
 	failed := map[string]error{}
+	stale := 0
 	for _, r := range results {
 		if r.Err != nil {
 			failed[r.ID] = r.Err
+		} else if r.Stale {
+			stale++
 		}
+	}
+	if stale > 0 {
+		// Another worker, or a replay, wrote these versions or newer
+		// first; external versions kept the newest, as designed.
+		w.log.Info("Elasticsearch already had these versions or newer (benign version conflicts)", "documents", stale)
 	}
 	acked := make([]int64, 0, len(rows))
 	var retry []int64

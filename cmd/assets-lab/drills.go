@@ -37,6 +37,7 @@ The drills, in order:
 			}
 			cfg.AdminDatabaseURL = e.DatabaseURL
 			cfg.ElasticsearchURL = e.ElasticsearchURL
+			cfg.ESAuth = &e.ES
 			cfg.Out = cmd.OutOrStdout()
 			cfg.Logger = e.Logger
 			var err error
@@ -75,5 +76,10 @@ The drills, in order:
 	f.DurationVar(&cfg.PGOutage, "pg-outage", drills.DefaultPGOutage, "how long PostgreSQL stays down")
 	f.IntVar(&cfg.FuzzRequests, "fuzz-requests", 2000, "schemathesis requests at least")
 	f.IntVar(&cfg.ConcurrentPatches, "patches", 50, "concurrent PATCHes of the concurrency drill")
+	f.IntVar(&cfg.ESNodes, "es-nodes", 0, "Elasticsearch nodes (default: the URLs in ASSETS_ELASTICSEARCH_URL); the cluster drills need 3")
+	f.DurationVar(&cfg.NodeDown, "node-down", drills.NodeLossDownDefault, "how long es-node-loss keeps its node down")
+	f.DurationVar(&cfg.GreenTimeout, "green-timeout", drills.GreenTimeoutDefault, "bound on the wait for a green cluster")
+	f.DurationVar(&cfg.TwoOfEachDuration, "two-of-each-duration", drills.TwoOfEachDurationDefault, "load of the two-of-each drill")
+	f.DurationVar(&cfg.ServicesTimeout, "services-timeout", drills.ServicesTimeoutDefault, "bound on one stop or start through the services script")
 	return cmd
 }

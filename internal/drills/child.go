@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	hn "github.com/openinventory/assets/internal/harness"
@@ -36,11 +37,17 @@ func (h *harness) runChild(ctx context.Context, name string, timeout time.Durati
 // services runs scripts/services.sh ACTION SERVICE, e.g. stop
 // elasticsearch, its output going to logs/services.log.
 func (h *harness) services(ctx context.Context, action, service string) error {
-	h.log.Info("drills: services", "action", action, "service", service)
-	_, err := hn.Run(ctx, hn.Spec{Name: "services", Bin: h.cfg.ServicesScript, Args: []string{action, service},
-		Log: filepath.Join(h.logDir, "services.log"), AppendLog: true}, 4*time.Minute)
+	return h.servicesArgs(ctx, action, service)
+}
+
+// servicesArgs runs scripts/services.sh ACTION SERVICE [ARGS...], e.g.
+// stop elasticsearch 2 (node 2 of a cluster).
+func (h *harness) servicesArgs(ctx context.Context, action, service string, args ...string) error {
+	h.log.Info("drills: services", "action", action, "service", service, "args", args)
+	_, err := hn.Run(ctx, hn.Spec{Name: "services", Bin: h.cfg.ServicesScript, Args: append([]string{action, service}, args...),
+		Log: filepath.Join(h.logDir, "services.log"), AppendLog: true}, h.cfg.ServicesTimeout)
 	if err != nil {
-		return fmt.Errorf("%s %s %s: %w", h.cfg.ServicesScript, action, service, err)
+		return fmt.Errorf("%s %s %s %s: %w", h.cfg.ServicesScript, action, service, strings.Join(args, " "), err)
 	}
 	return nil
 }

@@ -11,6 +11,15 @@
 // development data and other users of the same services are untouched.
 // Stopping and starting PostgreSQL and Elasticsearch is delegated to
 // scripts/services.sh, and so does affect every user of those services.
+//
+// Three drills need an Elasticsearch cluster of ClusterDrillNodes nodes
+// (scripts/services.sh with ASSETS_ES_NODES=3): es-node-loss kills one node,
+// rolling-restart restarts each in turn, two-of-each runs two API replicas
+// and two workers. With fewer nodes they are reported as not run, never as
+// passed. With that many nodes every child makes its index with
+// ClusterDrillShards shards and ClusterDrillReplicas replica, and es-outage
+// stops (and starts) all the nodes, as `services.sh stop elasticsearch`
+// does without a node number.
 package drills
 
 import (
@@ -19,10 +28,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/openinventory/assets/internal/cli/esauth"
 	hn "github.com/openinventory/assets/internal/harness"
 )
 
@@ -31,6 +42,10 @@ const (
 	DefaultKillDuration = 60 * time.Second
 	DefaultESOutage     = 30 * time.Second
 	DefaultPGOutage     = 5 * time.Second
+	// ServicesTimeoutDefault bounds one stop or start through
+	// scripts/services.sh: an Elasticsearch node on a busy machine can take
+	// minutes to join its cluster.
+	ServicesTimeoutDefault = 10 * time.Minute
 )
 
 // Config is what a run of the drills needs. AdminDatabaseURL,
@@ -55,6 +70,14 @@ type Config struct {
 	ServicesScript string
 	// Schemathesis is the schemathesis CLI; empty fails that drill.
 	Schemathesis string
+	// ESNodes is how many Elasticsearch nodes the cluster has (default:
+	// the number of URLs in ElasticsearchURL, which scripts/services.sh
+	// lists one per node). The cluster drills need ClusterDrillNodes.
+	ESNodes int
+	// ESAuth is the credentials and TLS trust for Elasticsearch (default:
+	// the ASSETS_ELASTICSEARCH_* variables of this process), used by the
+	// drills' own requests and passed on to the children.
+	ESAuth *esauth.Config
 	// PublishedContract is the published OpenAPI document the
 	// published-contract drill fuzzes with (default
 	// PublishedContractDefault, relative to the working directory).
@@ -72,6 +95,10 @@ type Config struct {
 	VerifyWait        time.Duration // assets verify --wait (default 2m)
 	DrainTimeout      time.Duration // bound on a backlog drain (default 3m)
 	ConcurrentPatches int           // PATCHes of the concurrency drill (default 50)
+	NodeDown          time.Duration // how long es-node-loss keeps its node down (default NodeLossDownDefault)
+	GreenTimeout      time.Duration // bound on the wait for a green cluster (default GreenTimeoutDefault)
+	TwoOfEachDuration time.Duration // load of the two-of-each drill (default TwoOfEachDurationDefault)
+	ServicesTimeout   time.Duration // bound on one scripts/services.sh call (default ServicesTimeoutDefault)
 
 	// Only selects drills by name; empty runs them all, in order.
 	Only []string
@@ -108,6 +135,18 @@ func (c *Config) defaults() error {
 	setDefault(&c.VerifyWait, 2*time.Minute)
 	setDefault(&c.DrainTimeout, 3*time.Minute)
 	setDefault(&c.ConcurrentPatches, 50)
+	setDefault(&c.NodeDown, NodeLossDownDefault)
+	setDefault(&c.GreenTimeout, GreenTimeoutDefault)
+	setDefault(&c.TwoOfEachDuration, TwoOfEachDurationDefault)
+	setDefault(&c.ServicesTimeout, ServicesTimeoutDefault)
+	setDefault(&c.ESNodes, len(splitURLs(c.ElasticsearchURL)))
+	if c.ESAuth == nil {
+		auth, err := esauth.FromEnv(os.Getenv)
+		if err != nil {
+			return fmt.Errorf("reading the Elasticsearch credentials: %w", err)
+		}
+		c.ESAuth = &auth
+	}
 	if c.Out == nil {
 		c.Out = io.Discard
 	}
@@ -138,23 +177,29 @@ type drill struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, h *harness) Result
+	// needsNodes is the Elasticsearch nodes the drill needs (0: any);
+	// with fewer it is reported as not run, never as passed.
+	needsNodes int
 }
 
 // all lists the drills in the order they run, the issue's. After each, the
 // runner restores whatever it left down, so one failure does not spoil the
 // drills after it.
 var all = []drill{
-	{"kill-worker", "kill -9 the sync worker repeatedly under write load", killWorker},
-	{"es-outage", "stop Elasticsearch under write load; time the drain", esOutage},
-	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart},
-	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch},
-	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad},
-	{"tenant-isolation", "every route with another tenant's token: the documented 403 or 404, no leaks", tenantIsolation},
-	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI},
-	{"published-contract", "schemathesis against the published contract: no 5xx, undocumented status or schema break", publishedContract},
-	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent},
+	{"kill-worker", "kill -9 the sync worker repeatedly under write load", killWorker, 0},
+	{"es-outage", "stop Elasticsearch under write load; time the drain", esOutage, 0},
+	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart, 0},
+	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch, 0},
+	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad, 0},
+	{"tenant-isolation", "every route with another tenant's token: the documented 403 or 404, no leaks", tenantIsolation, 0},
+	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI, 0},
+	{"published-contract", "schemathesis against the published contract: no 5xx, undocumented status or schema break", publishedContract, 0},
+	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent, 0},
+	{"es-node-loss", "kill -9 one of three Elasticsearch nodes under read and write load; restart it, wait for green", esNodeLoss, ClusterDrillNodes},
+	{"rolling-restart", "restart the Elasticsearch nodes one at a time under read and write load", rollingRestart, ClusterDrillNodes},
+	{"two-of-each", "two API replicas and two sync workers; kill -9 one of each under load", twoOfEach, ClusterDrillNodes},
 	// Last: its thousands of stored searches fill the tenant's cap for a while.
-	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient},
+	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient, 0},
 }
 
 // Names lists the drills in the order they run.
@@ -180,7 +225,10 @@ type Result struct {
 	Name     string
 	Measured string // what was measured, for a reader
 	Pass     bool
-	Reason   string // why it failed
+	// NotRun: the drill did not apply to these services (Reason says
+	// why); it counts neither as passed nor as failed.
+	NotRun   bool
+	Reason   string // why it failed, or why it did not run
 	Duration time.Duration
 }
 
@@ -213,7 +261,6 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		h.fx.assetCount, cfg.Database, cfg.IndexPrefix, h.api, cfg.Seed, h.logDir)
 
 	var results []Result
-	failed := 0
 	for _, d := range all {
 		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, d.name) {
 			continue
@@ -221,30 +268,66 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		log.Info("drill: starting", "drill", d.name, "what", d.summary)
-		began := time.Now()
-		r := d.run(ctx, h)
-		r.Name = d.name
-		r.Duration = time.Since(began)
-		// Leave the next drill a working system, whatever this one did.
-		if err := h.restore(ctx); err != nil {
-			r = r.passIf(false, joinReasons(r.Reason, "could not restore the services afterwards: "+err.Error()))
-		}
-		if !r.Pass {
-			failed++
-			log.Error("drill failed", "drill", d.name, "reason", r.Reason)
-		}
+		r := runOne(ctx, h, d)
 		fmt.Fprintln(cfg.Out, FormatResult(r))
 		results = append(results, r)
 	}
-	fmt.Fprintf(cfg.Out, "drills: %d passed, %d failed in %s\n", len(results)-failed, failed, time.Since(start).Round(time.Second))
+	t := countResults(results)
+	fmt.Fprintf(cfg.Out, "drills: %s in %s\n", t, time.Since(start).Round(time.Second))
 	switch {
 	case ctx.Err() != nil:
 		return results, ctx.Err()
-	case failed > 0:
-		return results, fmt.Errorf("%d of %d drills failed", failed, len(results))
+	case t.failed > 0:
+		return results, fmt.Errorf("%d of %d drills failed", t.failed, len(results))
 	}
 	return results, nil
+}
+
+// runOne runs drill d, or reports it as not run when the cluster has
+// fewer nodes than it needs, and restores the services afterwards.
+func runOne(ctx context.Context, h *harness, d drill) Result {
+	log := h.log
+	if d.needsNodes > h.cfg.ESNodes {
+		r := Result{Name: d.name, NotRun: true,
+			Reason: fmt.Sprintf("not applicable: needs ASSETS_ES_NODES>=%d (this cluster has %d)", d.needsNodes, h.cfg.ESNodes)}
+		log.Warn("DRILL NOT RUN", "drill", d.name, "reason", r.Reason)
+		return r
+	}
+	log.Info("drill: starting", "drill", d.name, "what", d.summary)
+	began := time.Now()
+	r := d.run(ctx, h)
+	r.Name = d.name
+	r.Duration = time.Since(began)
+	// Leave the next drill a working system, whatever this one did.
+	if err := h.restore(ctx); err != nil {
+		r = r.passIf(false, joinReasons(r.Reason, "could not restore the services afterwards: "+err.Error()))
+	}
+	if !r.Pass {
+		log.Error("drill failed", "drill", d.name, "reason", r.Reason)
+	}
+	return r
+}
+
+// counts is how many drills passed, failed and did not run.
+type counts struct{ passed, failed, notRun int }
+
+func countResults(results []Result) counts {
+	var c counts
+	for _, r := range results {
+		switch {
+		case r.NotRun:
+			c.notRun++
+		case r.Pass:
+			c.passed++
+		default:
+			c.failed++
+		}
+	}
+	return c
+}
+
+func (c counts) String() string {
+	return fmt.Sprintf("%d passed, %d failed, %d not run", c.passed, c.failed, c.notRun)
 }
 
 func joinReasons(a, b string) string {
@@ -258,7 +341,11 @@ func joinReasons(a, b string) string {
 // PASS or FAIL (with the reason).
 func FormatResult(r Result) string {
 	verdict := "PASS"
-	if !r.Pass {
+	switch {
+	case r.NotRun:
+		// Loud, so that a skipped drill is never read as a passed one.
+		return fmt.Sprintf("%-20s %-96s NOT RUN: %s", r.Name, "-", hn.OneLine(r.Reason))
+	case !r.Pass:
 		verdict = "FAIL"
 	}
 	line := fmt.Sprintf("%-20s %-96s %s", r.Name, hn.OneLine(r.Measured), verdict)

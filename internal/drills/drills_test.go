@@ -261,7 +261,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err := c.defaults(); err == nil || !strings.Contains(err.Error(), "no-such-drill") {
 		t.Errorf("unknown drill accepted: %v", err)
 	}
-	if len(Names()) != 10 || Names()[len(Names())-1] != "hostile-client" {
-		t.Errorf("drills %v: want 10, hostile-client last (its searches fill the tenant's cap)", Names())
+	if len(Names()) != 13 || Names()[len(Names())-1] != "hostile-client" {
+		t.Errorf("drills %v: want 13, hostile-client last (its searches fill the tenant's cap)", Names())
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/openinventory/assets/internal/cli/esauth"
 	hn "github.com/openinventory/assets/internal/harness"
 	"github.com/openinventory/assets/internal/seed"
 	"github.com/openinventory/assets/store"
@@ -75,7 +76,11 @@ func newHarness(ctx context.Context, cfg Config) (_ *harness, err error) {
 	}
 	h.pids = &hn.PidFile{Path: filepath.Join(cfg.WorkDir, "children.pids")}
 	h.client = hn.NewHTTPClient(15*time.Second, 128)
-	h.es = hn.NewES(h.client, cfg.ElasticsearchURL)
+	esHTTP, err := newESHTTPClient(*cfg.ESAuth)
+	if err != nil {
+		return nil, err
+	}
+	h.es = hn.NewES(esHTTP, cfg.ElasticsearchURL)
 
 	h.bin = filepath.Join(cfg.WorkDir, "bin", "assets")
 	// Children of an earlier run that was itself killed would still hold
@@ -196,12 +201,34 @@ func (h *harness) childEnv() []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env,
+	env = append(env,
 		"ASSETS_DATABASE_URL="+h.dbURL,
 		"ASSETS_ELASTICSEARCH_URL="+h.cfg.ElasticsearchURL,
 		"ASSETS_INDEX="+h.cfg.IndexPrefix,
 		"ASSETS_LOG_LEVEL=info",
 	)
+	env = append(env, esAuthEnv(*h.cfg.ESAuth)...)
+	if h.cfg.clusterMode() {
+		// Every index the children make (the first, a reindex's) has the
+		// shape the cluster drills need.
+		env = append(env, fmt.Sprintf("ASSETS_INDEX_SHARDS=%d", ClusterDrillShards),
+			fmt.Sprintf("ASSETS_INDEX_REPLICAS=%d", ClusterDrillReplicas))
+	}
+	return env
+}
+
+// esAuthEnv is auth as the children's ASSETS_ELASTICSEARCH_* variables.
+func esAuthEnv(auth esauth.Config) []string {
+	var env []string
+	for _, kv := range [][2]string{
+		{esauth.EnvAPIKey, auth.APIKey}, {esauth.EnvUsername, auth.Username}, {esauth.EnvPassword, auth.Password},
+		{esauth.EnvCACert, auth.CACertFile}, {esauth.EnvCAFingerprint, auth.CAFingerprint},
+	} {
+		if kv[1] != "" {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+	}
+	return env
 }
 
 func (h *harness) startSync() error {
@@ -272,7 +299,7 @@ func (h *harness) restartSync() error {
 // ctx was canceled (an interrupted drill must not leave them stopped); the
 // children are then left alone, as the run is ending.
 func (h *harness) restore(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.ServicesTimeout+time.Minute)
 	defer cancel()
 	if !h.postgresUp(sctx) {
 		h.log.Warn("drills: PostgreSQL is down after a drill; starting it")
@@ -280,11 +307,8 @@ func (h *harness) restore(ctx context.Context) error {
 			return err
 		}
 	}
-	if !h.es.Up(sctx) {
-		h.log.Warn("drills: Elasticsearch is down after a drill; starting it")
-		if err := h.services(sctx, "start", "elasticsearch"); err != nil {
-			return err
-		}
+	if err := h.restoreElasticsearch(sctx); err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -44,6 +45,8 @@ type loadStats struct {
 	firstFailure string
 	elapsed      time.Duration
 	maxLatency   time.Duration
+	acked        map[string]int // acknowledged updates by asset id
+	failovers    int
 }
 
 func (s loadStats) rate() float64 {
@@ -67,6 +70,8 @@ type writeLoad struct {
 	mu         sync.Mutex
 	first      string
 	maxLatency time.Duration
+	acked      map[string]int // acknowledged updates by asset id
+	failovers  int            // requests sent again to another replica
 }
 
 // writeWorkers is how many requests the load keeps in flight at most.
@@ -76,8 +81,15 @@ const writeWorkers = 8
 // second, each request replacing the labels and tags (see updateBody), and
 // sometimes setting a class. It stops by itself after maxDuration, the bound of every load.
 func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time.Duration) *writeLoad {
+	return h.startWritesTo(ctx, []string{h.api}, seed, maxDuration)
+}
+
+// startWritesTo is startWrites spread over the API replicas apis in turn;
+// a request no replica answered is sent once to the next one, as a load
+// balancer would, since a PATCH replacing labels and tags may be repeated.
+func (h *harness) startWritesTo(ctx context.Context, apis []string, seed uint64, maxDuration time.Duration) *writeLoad {
 	ctx, cancel := context.WithTimeout(ctx, maxDuration)
-	l := &writeLoad{cancel: cancel, start: time.Now()}
+	l := &writeLoad{cancel: cancel, start: time.Now(), acked: map[string]int{}}
 	p := newPacer(l.start, h.cfg.Rate, int64(maxDuration.Seconds()*float64(h.cfg.Rate))+1)
 	for w := range writeWorkers {
 		l.wg.Add(1)
@@ -92,23 +104,31 @@ func (h *harness) startWrites(ctx context.Context, seed uint64, maxDuration time
 				tf := h.fx.tenants[rng.IntN(len(h.fx.tenants))]
 				id := tf.assets[rng.IntN(len(tf.assets))]
 				body := updateBody(id, i, rng)
-				res, err := h.request(ctx, http.MethodPatch, "/rest/tenants/"+tf.id+"/inventory/assets/"+id, tf.token, body, nil)
+				path := "/rest/tenants/" + tf.id + "/inventory/assets/" + id
+				res, err := h.request(ctx, http.MethodPatch, apis[i%int64(len(apis))]+path, tf.token, body, nil)
+				if err != nil && res.status == 0 && len(apis) > 1 && ctx.Err() == nil {
+					l.mu.Lock()
+					l.failovers++
+					l.mu.Unlock()
+					res, err = h.request(ctx, http.MethodPatch, apis[(i+1)%int64(len(apis))]+path, tf.token, body, nil)
+				}
 				if ctx.Err() != nil {
 					return // stopping, not failing
 				}
-				l.record(res, err)
+				l.record(id, res, err)
 			}
 		}()
 	}
 	return l
 }
 
-func (l *writeLoad) record(res response, err error) {
+func (l *writeLoad) record(id string, res response, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maxLatency = max(l.maxLatency, res.elapsed)
 	if err == nil && res.status == http.StatusOK {
 		l.ok.Add(1)
+		l.acked[id]++
 		return
 	}
 	l.failed.Add(1)
@@ -128,7 +148,7 @@ func (l *writeLoad) stop() loadStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return loadStats{ok: l.ok.Load(), failed: l.failed.Load(), firstFailure: l.first,
-		elapsed: time.Since(l.start), maxLatency: l.maxLatency}
+		elapsed: time.Since(l.start), maxLatency: l.maxLatency, acked: maps.Clone(l.acked), failovers: l.failovers}
 }
 
 // loadLabels is the small label pool of the write load.
