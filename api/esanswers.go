@@ -16,6 +16,12 @@ import (
 // breaking): long enough for its queues to drain.
 const SearchBusyRetryAfterDefault = 5 * time.Second
 
+// SearchShardsMovedRetryAfterDefault is the Retry-After of a 503 sent
+// because every shard copy a search reached went away mid-search (a node
+// leaving the cluster: Elasticsearch answers 404 search_phase_execution /
+// search_context_missing): the copies elsewhere answer a retry.
+const SearchShardsMovedRetryAfterDefault = time.Second
+
 // maxSearchReason bounds how much of Elasticsearch's reason a 400 shows.
 const maxSearchReason = 120
 
@@ -40,6 +46,14 @@ func searchAnswer(err error) *Error {
 	case http.StatusTooManyRequests:
 		return &Error{Status: http.StatusServiceUnavailable, Cause: err, RetryAfter: SearchBusyRetryAfterDefault,
 			Detail: "The search service is busy; try again later."}
+	case http.StatusNotFound:
+		// A stored search's expired point in time is told apart before
+		// this (isMissingPIT); here the search contexts of a leaving node
+		// were lost, which a retry on the remaining copies does not meet.
+		if re.Type == "search_phase_execution_exception" || re.Type == "search_context_missing_exception" {
+			return &Error{Status: http.StatusServiceUnavailable, Cause: err, RetryAfter: SearchShardsMovedRetryAfterDefault,
+				Detail: "The search service lost this search while a node left the cluster; try again."}
+		}
 	}
 	return nil
 }
