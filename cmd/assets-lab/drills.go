@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,9 @@ The drills, in order:
 				return err
 			}
 			for _, p := range []*string{&cfg.WorkDir, &cfg.ServicesScript, &cfg.PublishedContract} {
+				if *p == "" {
+					continue // no published contract: that drill is not run
+				}
 				if *p, err = filepath.Abs(*p); err != nil {
 					return err
 				}
@@ -65,7 +69,8 @@ The drills, in order:
 	f.StringVar(&cfg.WorkDir, "work-dir", ".services/drills", "logs, reports and the copy of the binary")
 	f.StringVar(&cfg.ServicesScript, "services-script", "scripts/services.sh", "script with stop|start postgres|elasticsearch")
 	f.StringVar(&cfg.Schemathesis, "schemathesis", "", "the schemathesis CLI (scripts/drills.sh installs one)")
-	f.StringVar(&cfg.PublishedContract, "published-contract", drills.PublishedContractDefault, "the published OpenAPI document the published-contract drill fuzzes with")
+	f.StringVar(&cfg.PublishedContract, "published-contract", os.Getenv(drills.PublishedContractEnv),
+		"the published OpenAPI document the published-contract drill fuzzes with (default $"+drills.PublishedContractEnv+"; none: that drill is not run)")
 	f.StringVar(&cfg.Binary, "bin", "", "the assets binary the children run (default: assets next to this binary)")
 	f.IntVar(&cfg.Assets, "assets", 3000, "assets to seed")
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the data, the load and the fault timing")

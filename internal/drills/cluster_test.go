@@ -151,3 +151,21 @@ time=z level=INFO msg="Elasticsearch already had these versions or newer (benign
 		t.Errorf("a missing log: %d, %v", n, err)
 	}
 }
+
+// TestPublishedContractWithoutFileIsNotRun: the published contract lives
+// outside the repository, so without a path the drill is not run (and says
+// how to give one) rather than failing or passing.
+func TestPublishedContractWithoutFileIsNotRun(t *testing.T) {
+	h := &harness{cfg: Config{ESNodes: 1}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ran := false
+	d := drill{name: "published-contract", missing: publishedContractMissing,
+		run: func(context.Context, *harness) Result { ran = true; return Result{Pass: true} }}
+	r := runOne(context.Background(), h, d)
+	if ran || !r.NotRun || r.Pass || !strings.Contains(r.Reason, PublishedContractEnv) {
+		t.Fatalf("ran %v, result %+v", ran, r)
+	}
+	h.cfg.PublishedContract = "/some/openapi.json"
+	if why := publishedContractMissing(h.cfg); why != "" {
+		t.Errorf("with a file: %q", why)
+	}
+}

@@ -79,8 +79,8 @@ type Config struct {
 	// drills' own requests and passed on to the children.
 	ESAuth *esauth.Config
 	// PublishedContract is the published OpenAPI document the
-	// published-contract drill fuzzes with (default
-	// PublishedContractDefault, relative to the working directory).
+	// published-contract drill fuzzes with (--published-contract, or
+	// PublishedContractEnv); empty: that drill is not run.
 	PublishedContract string
 
 	Assets int   // assets to seed (default 3000)
@@ -123,7 +123,6 @@ func (c *Config) defaults() error {
 	setDefault(&c.Database, "assets_drills")
 	setDefault(&c.IndexPrefix, "drills")
 	setDefault(&c.ServicesScript, "scripts/services.sh")
-	setDefault(&c.PublishedContract, PublishedContractDefault)
 	setDefault(&c.Assets, 3000)
 	setDefault(&c.Seed, 1)
 	setDefault(&c.Rate, 200)
@@ -180,26 +179,29 @@ type drill struct {
 	// needsNodes is the Elasticsearch nodes the drill needs (0: any);
 	// with fewer it is reported as not run, never as passed.
 	needsNodes int
+	// missing says what the drill needs and was not given ("" when
+	// nothing); such a drill is reported as not run, never as passed.
+	missing func(Config) string
 }
 
 // all lists the drills in the order they run, the issue's. After each, the
 // runner restores whatever it left down, so one failure does not spoil the
 // drills after it.
 var all = []drill{
-	{"kill-worker", "kill -9 the sync worker repeatedly under write load", killWorker, 0},
-	{"es-outage", "stop Elasticsearch under write load; time the drain", esOutage, 0},
-	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart, 0},
-	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch, 0},
-	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad, 0},
-	{"tenant-isolation", "every route with another tenant's token: the documented 403 or 404, no leaks", tenantIsolation, 0},
-	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI, 0},
-	{"published-contract", "schemathesis against the published contract: no 5xx, undocumented status or schema break", publishedContract, 0},
-	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent, 0},
-	{"es-node-loss", "kill -9 one of three Elasticsearch nodes under read and write load; restart it, wait for green", esNodeLoss, ClusterDrillNodes},
-	{"rolling-restart", "restart the Elasticsearch nodes one at a time under read and write load", rollingRestart, ClusterDrillNodes},
-	{"two-of-each", "two API replicas and two sync workers; kill -9 one of each under load", twoOfEach, ClusterDrillNodes},
+	{"kill-worker", "kill -9 the sync worker repeatedly under write load", killWorker, 0, nil},
+	{"es-outage", "stop Elasticsearch under write load; time the drain", esOutage, 0, nil},
+	{"pg-restart", "restart PostgreSQL under read load: 503s, then recovery", pgRestart, 0, nil},
+	{"concurrent-patch", "concurrent PATCHes adding labels to one asset", concurrentPatch, 0, nil},
+	{"reindex-under-load", "assets reindex while updates are applied", reindexUnderLoad, 0, nil},
+	{"tenant-isolation", "every route with another tenant's token: the documented 403 or 404, no leaks", tenantIsolation, 0, nil},
+	{"schemathesis", "schemathesis against the server's own OpenAPI document", fuzzOpenAPI, 0, nil},
+	{"published-contract", "schemathesis against the published contract: no 5xx, undocumented status or schema break", publishedContract, 0, publishedContractMissing},
+	{"reparent", "move an org to another group under write load; damage a projection, verify --repair", reparent, 0, nil},
+	{"es-node-loss", "kill -9 one of three Elasticsearch nodes under read and write load; restart it, wait for green", esNodeLoss, ClusterDrillNodes, nil},
+	{"rolling-restart", "restart the Elasticsearch nodes one at a time under read and write load", rollingRestart, ClusterDrillNodes, nil},
+	{"two-of-each", "two API replicas and two sync workers; kill -9 one of each under load", twoOfEach, ClusterDrillNodes, nil},
 	// Last: its thousands of stored searches fill the tenant's cap for a while.
-	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient, 0},
+	{"hostile-client", "junk, floods, costly filters, forged cursors and a burst while a good client reads", hostileClient, 0, nil},
 }
 
 // Names lists the drills in the order they run.
@@ -292,6 +294,13 @@ func runOne(ctx context.Context, h *harness, d drill) Result {
 			Reason: fmt.Sprintf("not applicable: needs ASSETS_ES_NODES>=%d (this cluster has %d)", d.needsNodes, h.cfg.ESNodes)}
 		log.Warn("DRILL NOT RUN", "drill", d.name, "reason", r.Reason)
 		return r
+	}
+	if d.missing != nil {
+		if why := d.missing(h.cfg); why != "" {
+			r := Result{Name: d.name, NotRun: true, Reason: "not run: " + why}
+			log.Warn("DRILL NOT RUN", "drill", d.name, "reason", r.Reason)
+			return r
+		}
 	}
 	log.Info("drill: starting", "drill", d.name, "what", d.summary)
 	began := time.Now()

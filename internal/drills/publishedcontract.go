@@ -10,9 +10,20 @@ import (
 	"strings"
 )
 
-// PublishedContractDefault is where the published contract (the OpenAPI
-// document the API is built against) lives, relative to the repository.
-const PublishedContractDefault = "../shared/reference/snyk-inventory-assets/openapi-excerpt.json"
+// PublishedContractEnv names the published contract (the OpenAPI document
+// the API is built against) for the published-contract drill. The file is
+// not part of this repository, so there is no default: without it the
+// drill is reported as not run, never as passed.
+const PublishedContractEnv = "ASSETS_PUBLISHED_CONTRACT"
+
+// publishedContractMissing says how to give the published contract when
+// the configuration names none.
+func publishedContractMissing(c Config) string {
+	if c.PublishedContract != "" {
+		return ""
+	}
+	return "give the published OpenAPI document with --published-contract FILE or " + PublishedContractEnv + "=FILE"
+}
 
 // publishedContract runs schemathesis driven by the published contract
 // rather than the server's own document: against the served operations,
