@@ -18,7 +18,8 @@ import (
 
 // BenchmarkListPage is the list handler over a real index: a page of 100
 // rich assets (authentication, the search, the answer), per request, with
-// all attributes and with a sparse fieldset.
+// all attributes and with a sparse fieldset; and a page of registry group
+// values beside it (profile it with -cpuprofile to see the API's own cost).
 func BenchmarkListPage(b *testing.B) {
 	ctx := context.Background()
 	pool := testenv.Postgres(b)
@@ -56,12 +57,17 @@ func BenchmarkListPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := s.Handler()
+	registry, _ := index.NewCatalogue().GroupByName("registry")
 	for _, bc := range []struct{ name, query string }{
+		{"group-values", "/groups/" + registry.ID + "/values"},
 		{"all", ""},
 		{"sparse", "&fields[container_images]=name,tags,risk_score,created_at"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			target := tenantPath(tenantA) + v + "&limit=100&sort=-risk_score" + bc.query
+			if strings.HasPrefix(bc.query, "/groups/") {
+				target = tenantPath(tenantA) + bc.query + v + "&limit=10&sort=-count&meta_fields=count"
+			}
 			b.ReportAllocs()
 			var n int
 			for b.Loop() {
