@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 addr=${ASSETS_ADDR:-127.0.0.1:8080}
 bin/assets migrate
+# An index built by an older checkout is rebuilt (q== needs the new fields).
+bin/assets reindex --if-outdated >/dev/null
 bin/assets seed --if-empty --assets "${ASSETS_DEMO_ASSETS:-5000}" --tenants 2 --groups 4 --orgs 12 --seed 1 >/dev/null
 tenant=$(psql "$ASSETS_DATABASE_URL" -tAc "SELECT tenant_id FROM assets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 token=$(bin/assets token create --name "make run $(date -u +%FT%TZ)" --grant "tenant:$tenant:tenant.edit")

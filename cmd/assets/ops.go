@@ -71,6 +71,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT set, its Elasticsearch requests are traced over OTLP
 
 func newReindexCmd(e *cli.Env) *cobra.Command {
 	var cfg assetsync.ReindexConfig
+	var ifOutdated bool
 	cmd := &cobra.Command{
 		Use:   "reindex",
 		Short: "Rebuild the index from PostgreSQL and swap the alias, with no downtime",
@@ -88,6 +89,17 @@ URL, when PostgreSQL or Elasticsearch does not answer.`,
 			defer pool.Close()
 			if err := cli.RequireSchema(cmd.Context(), pool); err != nil {
 				return err
+			}
+			if ifOutdated {
+				v, err := idx.OutdatedBy(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("reindex: reading the index's mapping version: %w", err)
+				}
+				if v == 0 {
+					e.Logger.Info("reindex: the index is current, nothing to do", "index", idx.Alias(), "mapping_version", index.MappingVersion)
+					return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"index": idx.Alias(), "docs": 0, "current": true})
+				}
+				e.Logger.Info("reindex: the index was built by an older version", "index", idx.Alias(), "mapping_version", v, "want", index.MappingVersion)
 			}
 			prog, err := cli.NewCommandProgress(e.Logger)
 			if err != nil {
@@ -110,6 +122,7 @@ URL, when PostgreSQL or Elasticsearch does not answer.`,
 		},
 	}
 	cmd.Flags().IntVar(&cfg.Keep, "keep", assetsync.KeepDefault, "previous indexes to keep after the swap")
+	cmd.Flags().BoolVar(&ifOutdated, "if-outdated", false, "reindex only when the index was built by an older version (its mapping version is older than this binary's)")
 	cmd.Flags().IntVar(&cfg.BulkWorkers, "workers", assetsync.BulkWorkersDefault, "concurrent _bulk requests")
 	cmd.Flags().IntVar(&cfg.BulkRetries, "bulk-retries", index.BulkRetriesDefault, "resends of documents Elasticsearch rejects for load (429) before the reindex fails (negative: none)")
 	cmd.Flags().IntVar(&cfg.Readers, "readers", assetsync.ReadersDefault, "concurrent PostgreSQL readers")
