@@ -12,7 +12,7 @@ import (
 // projects now. Adding a field is allowed on a live index and a no-op when
 // it is there. The documents already indexed lack them until they change or
 // an assets reindex rewrites them: reads decode those the old way (see
-// Search), but q== does not find them; OutdatedBy says so at start-up.
+// Search), but q== does not find them; Outdated says so at start-up.
 func (c *Client) ensureCurrentFields(ctx context.Context) error {
 	body := Query{"properties": Query{
 		"attrs":        attrsField(),
@@ -25,14 +25,14 @@ func (c *Client) ensureCurrentFields(ctx context.Context) error {
 	return nil
 }
 
-// OutdatedBy reports the mapping version of the index behind the alias
-// when it is older than MappingVersion (0 when it is current): its
-// documents were projected by an older version, so q== misses them and
-// verify reports them, until assets reindex rewrites them.
-func (c *Client) OutdatedBy(ctx context.Context) (int, error) {
-	v, err := c.MappingVersionOf(ctx, c.alias)
-	if err != nil || v >= MappingVersion {
-		return 0, err
+// Outdated reports whether the index behind the alias was made by an older
+// version (have: its mapping version, 0 before versions were recorded):
+// its documents were projected by an older version, so q== misses them
+// and verify reports them, until assets reindex rewrites them.
+func (c *Client) Outdated(ctx context.Context) (have int, outdated bool, err error) {
+	have, err = c.MappingVersionOf(ctx, c.alias)
+	if err != nil {
+		return 0, false, err
 	}
-	return v, nil
+	return have, have < MappingVersion, nil
 }

@@ -91,11 +91,11 @@ URL, when PostgreSQL or Elasticsearch does not answer.`,
 				return err
 			}
 			if ifOutdated {
-				v, err := idx.OutdatedBy(cmd.Context())
+				v, old, err := idx.Outdated(cmd.Context())
 				if err != nil {
 					return fmt.Errorf("reindex: reading the index's mapping version: %w", err)
 				}
-				if v == 0 {
+				if !old {
 					e.Logger.Info("reindex: the index is current, nothing to do", "index", idx.Alias(), "mapping_version", index.MappingVersion)
 					return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"index": idx.Alias(), "docs": 0, "current": true})
 				}

@@ -167,18 +167,18 @@ func (r *runner) ensureIndex(ctx context.Context, seeded bool) error {
 	if err != nil {
 		return err
 	}
-	outdated := 0
+	have, outdated := 0, false
 	if !seeded && es == pg {
 		// An index built by an older projection is rebuilt, not reused.
-		if outdated, err = r.idx.OutdatedBy(ctx); err != nil {
+		if have, outdated, err = r.idx.Outdated(ctx); err != nil {
 			return err
 		}
 	}
-	if !seeded && es == pg && outdated == 0 {
+	if !seeded && es == pg && !outdated {
 		r.log.Info("bench: reusing the index", "alias", r.idx.Alias(), "docs", es)
 	} else {
-		if outdated > 0 {
-			r.log.Info("bench: the index has an older mapping version, rebuilding it", "have", outdated, "want", index.MappingVersion)
+		if outdated {
+			r.log.Info("bench: the index has an older mapping version, rebuilding it", "have", have, "want", index.MappingVersion)
 		}
 		var covered int64
 		if err := r.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM asset_outbox`).Scan(&covered); err != nil {
