@@ -202,6 +202,19 @@ func (h *harness) indexShape(ctx context.Context) (shards, replicas string, err 
 	return "", "", fmt.Errorf("no index behind %s", h.cfg.IndexPrefix)
 }
 
+// clusterReady is where each cluster drill starts: the drill's index has
+// the cluster shape (its description is returned) and the cluster is green.
+func (h *harness) clusterReady(ctx context.Context) (string, error) {
+	shape, err := h.checkIndexShape(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := h.waitGreen(ctx, h.cfg.GreenTimeout); err != nil {
+		return "", fmt.Errorf("before the drill: %w", err)
+	}
+	return shape, nil
+}
+
 // checkIndexShape fails unless the drills' index has the cluster drills'
 // shards and replicas.
 func (h *harness) checkIndexShape(ctx context.Context) (string, error) {

@@ -33,12 +33,9 @@ const (
 func esNodeLoss(ctx context.Context, h *harness) Result {
 	cfg := h.cfg
 	r := Result{}
-	shape, err := h.checkIndexShape(ctx)
+	shape, err := h.clusterReady(ctx)
 	if err != nil {
 		return r.passIf(false, err.Error())
-	}
-	if _, err := h.waitGreen(ctx, cfg.GreenTimeout); err != nil {
-		return r.passIf(false, "before the drill: "+err.Error())
 	}
 	bound := cfg.NodeDown + cfg.GreenTimeout + 2*time.Minute
 	writes := h.startWrites(ctx, uint64(cfg.Seed)+20, bound)

@@ -22,12 +22,9 @@ const RollingMaxFailing = 5 * time.Second
 func rollingRestart(ctx context.Context, h *harness) Result {
 	cfg := h.cfg
 	r := Result{}
-	shape, err := h.checkIndexShape(ctx)
+	shape, err := h.clusterReady(ctx)
 	if err != nil {
 		return r.passIf(false, err.Error())
-	}
-	if _, err := h.waitGreen(ctx, cfg.GreenTimeout); err != nil {
-		return r.passIf(false, "before the drill: "+err.Error())
 	}
 	nodes := len(splitURLs(cfg.ElasticsearchURL))
 	bound := time.Duration(nodes) * (cfg.GreenTimeout + 5*time.Minute)
