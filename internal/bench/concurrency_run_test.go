@@ -2,67 +2,22 @@ package bench
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/openinventory/assets/api"
-	"github.com/openinventory/assets/index"
 	"github.com/openinventory/assets/internal/harness"
-	"github.com/openinventory/assets/internal/seed"
 	"github.com/openinventory/assets/internal/testenv"
-	"github.com/openinventory/assets/store"
-	assetsync "github.com/openinventory/assets/sync"
 )
 
-// smallRunner is a runner over a small seeded and indexed data set of the
-// test's own, with the real API in-process.
+// smallRunner is newIndexedRunner over 1,000 assets with the direct
+// Elasticsearch side and a closed loop of three clients for a second.
 func smallRunner(t *testing.T) *runner {
 	t.Helper()
-	ctx := context.Background()
-	dbURL := testenv.DatabaseURL(t)
-	pool, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	es, prefix := testenv.Elasticsearch(t)
-	gen, err := seed.New(seed.Options{Assets: 1000, Tenants: 1, Groups: 2, Orgs: 4, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Import(ctx, pool, gen); err != nil {
-		t.Fatal(err)
-	}
-	idx := index.New(es, prefix)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := assetsync.Reindex(ctx, pool, idx, quiet, assetsync.ReindexConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	tenant := gen.Summary().Tenants[0]
-	g, err := store.ParseGrant("tenant:" + tenant + ":tenant.read")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := store.CreateToken(ctx, pool, "bench", []store.Grant{g})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{Pool: pool, Index: idx})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
+	r := newIndexedRunner(t, 1000)
 	esURL, _, _ := strings.Cut(testenv.ElasticsearchURL(t), ",")
-	r := &runner{pool: pool, idx: idx, log: quiet, rep: &Report{}, api: newAPIClient(hs.URL, tenant, token),
-		es:  harness.NewES(newHTTPClient(), esURL),
-		lim: limits{requests: 20, duration: 10 * time.Second, warmup: 1},
-		cfg: Config{Clients: 3, Duration: time.Second, ElasticsearchURL: esURL, DatabaseURL: dbURL, OutDir: t.TempDir()}}
-	r.data.tenantID = tenant
+	r.es = harness.NewES(newHTTPClient(), esURL)
+	r.cfg.Clients, r.cfg.Duration, r.cfg.ElasticsearchURL = 3, time.Second, esURL
 	return r
 }
 
