@@ -52,7 +52,7 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 	if err != nil {
 		return access{}, err
 	}
-	tok, err := store.Authenticate(ctx, s.pool, secret)
+	tok, err := s.authenticate(ctx, secret)
 	// The caller holds the secret, so saying why it stopped working tells
 	// it nothing new, and tells its owner what to do.
 	switch {
@@ -79,7 +79,7 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action store.Ac
 	if kind == "" {
 		return access{}, errors.New("route without a scope parameter")
 	}
-	sc, err := store.ResolveScope(ctx, s.pool, kind, id)
+	sc, err := s.resolveScope(ctx, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return access{}, hiddenScope(r, kind)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -51,10 +52,17 @@ func BenchmarkListPage(b *testing.B) {
 	if err := ic.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}
+	// As serve runs it: with the authorization cache and its listener.
 	s, err := New(Config{Pool: pool, Index: ic, Registerer: prometheus.NewRegistry(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AuthCacheTTL: AuthCacheTTLDefault})
 	if err != nil {
 		b.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = s.WatchAuth(wctx) }()
+	for _, live := s.auth.generation(); !live; _, live = s.auth.generation() {
+		time.Sleep(time.Millisecond)
 	}
 	h := s.Handler()
 	registry, _ := index.NewCatalogue().GroupByName("registry")

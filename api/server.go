@@ -101,6 +101,11 @@ type Config struct {
 	// request's scheme and host.
 	PublicURL string
 
+	// AuthCacheTTL is how long tokens and scopes read for authorization are
+	// reused (see AuthCacheTTLDefault), while WatchAuth runs; 0 reads them
+	// from PostgreSQL on every request.
+	AuthCacheTTL time.Duration
+
 	// NoMetricsRoute leaves /metrics off the API handler, for a caller that
 	// serves MetricsHandler on a listener of its own.
 	NoMetricsRoute bool
@@ -121,7 +126,8 @@ type Server struct {
 	gatherer prometheus.Gatherer
 	cursors  cursorKey
 	fuego    *fuego.Server
-	limits   *limiter // nil when rate limiting is off
+	limits   *limiter   // nil when rate limiting is off
+	auth     *authCache // nil when the authorization cache is off
 	handler  http.Handler
 	exports  chan struct{} // a slot per export streaming now
 	// afterExportPage, when set (by tests), sees each export page before
@@ -203,6 +209,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	public := publicBase{fixed: fixed, trustProxy: cfg.TrustProxy}
 	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
+	if cfg.AuthCacheTTL > 0 {
+		s.auth = newAuthCache(cfg.AuthCacheTTL)
+	}
 	if cfg.RateLimit > 0 {
 		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustProxy); err != nil {
 			return nil, err

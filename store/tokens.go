@@ -56,6 +56,8 @@ type Token struct {
 	ID     string
 	Name   string
 	Grants []Grant
+	// Expires is when the token stops working; zero: never.
+	Expires time.Time
 }
 
 // TokenExpiryDefault is how long a new token lives when its creator does not
@@ -221,8 +223,9 @@ func Authenticate(ctx context.Context, q Querier, secret string) (*Token, error)
 	var stored []byte
 	var kinds, ids, perms []string
 	var revoked, expired, stale bool
+	var expires *time.Time
 	// One round trip: this runs on every API request.
-	err := q.QueryRow(ctx, `SELECT t.id::text, t.name, t.hash,
+	err := q.QueryRow(ctx, `SELECT t.id::text, t.name, t.hash, t.expires_at,
 			t.revoked_at IS NOT NULL, coalesce(t.expires_at <= now(), false),
 			t.last_used_at IS NULL OR t.last_used_at < now() - $2::interval,
 			coalesce(array_agg(g.scope_kind) FILTER (WHERE g.token_id IS NOT NULL), '{}'),
@@ -230,7 +233,7 @@ func Authenticate(ctx context.Context, q Querier, secret string) (*Token, error)
 			coalesce(array_agg(g.permission) FILTER (WHERE g.token_id IS NOT NULL), '{}')
 		FROM api_tokens t LEFT JOIN api_token_grants g ON g.token_id = t.id
 		WHERE t.hash = $1
-		GROUP BY t.id`, want, TokenLastUsedResolution).Scan(&t.ID, &t.Name, &stored, &revoked, &expired, &stale, &kinds, &ids, &perms)
+		GROUP BY t.id`, want, TokenLastUsedResolution).Scan(&t.ID, &t.Name, &stored, &expires, &revoked, &expired, &stale, &kinds, &ids, &perms)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrBadToken
 	}
@@ -250,6 +253,9 @@ func Authenticate(ctx context.Context, q Querier, secret string) (*Token, error)
 		if err := touchToken(ctx, q, t.ID); err != nil {
 			return nil, err
 		}
+	}
+	if expires != nil {
+		t.Expires = *expires
 	}
 	for i := range kinds {
 		t.Grants = append(t.Grants, Grant{Kind: kinds[i], ScopeID: ids[i], Permission: perms[i]})

@@ -24,6 +24,7 @@ type serveOptions struct {
 	withSync          bool
 	workers           int
 	searchTTL         time.Duration
+	authCacheTTL      time.Duration
 	rateLimit         float64
 	rateBurst         int
 	rateKeys          int
@@ -60,6 +61,7 @@ var serveEnv = [...]struct{ flag, env string }{
 	{"export-max-concurrent", "ASSETS_EXPORT_MAX_CONCURRENT"},
 	{"max-searches-per-token", "ASSETS_MAX_SEARCHES_PER_TOKEN"},
 	{"max-searches-per-tenant", "ASSETS_MAX_SEARCHES_PER_TENANT"},
+	{"auth-cache-ttl", "ASSETS_AUTH_CACHE_TTL"},
 }
 
 func newServeCmd(e *cli.Env) *cobra.Command {
@@ -86,6 +88,9 @@ tracing is installed.`,
 					}
 				}
 			}
+			if o.authCacheTTL < 0 {
+				return cli.BadInput(fmt.Errorf("--auth-cache-ttl cannot be negative (0 turns the cache off)"))
+			}
 			if o.rateLimit < 0 || o.rateBurst < 0 || o.rateKeys < 0 {
 				return cli.BadInput(fmt.Errorf("--rate-limit, --rate-burst and --rate-limit-keys cannot be negative"))
 			}
@@ -108,6 +113,7 @@ tracing is installed.`,
 	f.IntVar(&o.workers, "sync-workers", assetsync.WorkersDefault, "sync workers with --with-sync")
 	f.DurationVar(&o.searchTTL, "search-ttl", api.SearchTTLDefault, "how long a stored search lives")
 	o.searches.register(f)
+	f.DurationVar(&o.authCacheTTL, "auth-cache-ttl", api.AuthCacheTTLDefault, "how long a token or scope read for authorization is reused; changes to tokens, grants and scopes reach the cache at once by LISTEN/NOTIFY; 0 turns it off ($ASSETS_AUTH_CACHE_TTL)")
 	f.Float64Var(&o.rateLimit, "rate-limit", api.RateLimitDefault, "requests per second per token, and per client address without a valid token; 0 disables ($ASSETS_RATE_LIMIT)")
 	f.IntVar(&o.rateBurst, "rate-burst", api.RateBurstDefault, "requests a token or address may send at once ($ASSETS_RATE_BURST)")
 	f.IntVar(&o.rateKeys, "rate-limit-keys", api.RateLimitKeysDefault, "rate-limit buckets kept in memory, per kind ($ASSETS_RATE_LIMIT_KEYS)")
@@ -161,7 +167,8 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		FilterCostMax:  o.filterCostMax, GroupValuesMaxBuckets: o.groupValuesMax, FilterValuesMaxPages: o.filterValuesPages,
 		SearchableWaitMax: o.searchableWaitMax,
 		ExportPageSize:    o.exportPageSize, ExportTimeout: o.exportTimeout, ExportMaxConcurrent: o.exportConcurrent,
-		Tracing: tracingHandler(e.Tracing),
+		Tracing:      tracingHandler(e.Tracing),
+		AuthCacheTTL: o.authCacheTTL,
 	}
 	if err := o.searches.resolve(ctx, pool, &apiCfg); err != nil {
 		return err
@@ -195,6 +202,7 @@ func runServe(ctx context.Context, e *cli.Env, o serveOptions) error {
 		g.Go(func(gctx context.Context) error { return serveHandler(gctx, e.Logger, metricsLn, srv.MetricsHandler()) })
 	}
 	g.Go(func(gctx context.Context) error { return srv.Serve(gctx, apiLn) })
+	g.Go(srv.WatchAuth)
 	g.Go(func(gctx context.Context) error {
 		return api.RunSearchReaper(gctx, pool, idx, e.Logger, api.SearchReapIntervalDefault)
 	})
