@@ -113,18 +113,24 @@ func TestAuthCacheForgetsWhatChanged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, assetLine(testAssetID(1), tenantA, []string{orgA1}, nil))
 	ctx := t.Context()
-	s, err := New(Config{Pool: e.pool, Index: e.index, AuthCacheTTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
+	// Two replicas, each with its cache and listener.
+	replica := func() (*Server, *httptest.Server) {
+		s, err := New(Config{Pool: e.pool, Index: e.index, AuthCacheTTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(s.Handler())
+		t.Cleanup(hs.Close)
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = s.WatchAuth(wctx) }()
+		t.Cleanup(func() { stop(); <-done })
+		waitFor(t, "the cache to listen", func() bool { _, live := s.auth.generation(); return live })
+		return s, hs
 	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(hs.Close)
+	s, hs := replica()
+	s2, hs2 := replica()
 	e.srv = hs
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.WatchAuth(wctx) }()
-	t.Cleanup(func() { stop(); <-done })
-	waitFor(t, "the cache to listen", func() bool { _, live := s.auth.generation(); return live })
 
 	tokenID := func(name string) string {
 		var id string
@@ -161,11 +167,18 @@ func TestAuthCacheForgetsWhatChanged(t *testing.T) {
 	waitStatus(t, "a notified revocation", status("orgA1.read", orgPath(orgA1)), 401)
 	exec(`ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_auth_changed`)
 
-	// Each change that matters notifies by itself.
+	// Each change that matters notifies by itself, every replica.
 	e.get("tenantA.read", tenantPath(tenantA)).must(t, 200)
+	e.srv = hs2
+	e.get("tenantA.read", tenantPath(tenantA)).must(t, 200)
+	if _, ok := s2.auth.token(e.tokens["tenantA.read"]); !ok {
+		t.Fatal("the second replica did not cache the token")
+	}
 	if _, err := store.RevokeToken(ctx, e.pool, tokenID("tenantA.read")); err != nil {
 		t.Fatal(err)
 	}
+	waitStatus(t, "a revocation on the second replica", status("tenantA.read", tenantPath(tenantA)), 401)
+	e.srv = hs
 	waitStatus(t, "a revocation", status("tenantA.read", tenantPath(tenantA)), 401)
 
 	e.get("tenantA.edit", tenantPath(tenantA)).must(t, 200)

@@ -82,7 +82,7 @@ indexes. Writes made during the reindex are never lost. It fails at once, naming
 URL, when PostgreSQL or Elasticsearch does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool, idx, err := cli.Connect(cmd.Context(), e)
+			pool, idx, err := cli.Connect(cmd.Context(), cli.ForReindex(e))
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -55,8 +56,23 @@ func TestReindexIfOutdated(t *testing.T) {
 		t.Fatalf("marking the index outdated: %v %v", err, res)
 	}
 	_ = res.Body.Close()
+	// Every command that connects says to reindex, but reindex itself.
+	var logs bytes.Buffer
+	e.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	pool, _, err := cli.Connect(t.Context(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+	if !strings.Contains(logs.String(), "run `assets reindex`") {
+		t.Errorf("connecting to an outdated index logged %q, want the advice to reindex", logs.String())
+	}
+	logs.Reset()
 	if a := reindex(); a.Current || a.Docs != 20 {
 		t.Fatalf("an outdated index: %+v, want 20 documents reindexed", a)
+	}
+	if strings.Contains(logs.String(), "run `assets reindex`") {
+		t.Errorf("reindex told its user to run reindex: %q", logs.String())
 	}
 	if a := reindex(); !a.Current {
 		t.Fatalf("after the reindex: %+v, want current (mapping version %d)", a, index.MappingVersion)

@@ -59,6 +59,9 @@ type Env struct {
 	// APIPool: the pool serves the API, so its statements are bounded
 	// (ASSETS_PG_STATEMENT_TIMEOUT); see ForAPI.
 	APIPool bool
+	// Rebuilding: the command rebuilds the index (see ForReindex), so an
+	// outdated index is what it is for, not a warning.
+	Rebuilding bool
 	// Tracing, when set (serve and sync, see telemetry.Setup), traces the
 	// PostgreSQL pool and the Elasticsearch client Connect opens; nil
 	// installs nothing.

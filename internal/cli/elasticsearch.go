@@ -66,7 +66,7 @@ func openIndex(ctx context.Context, e *Env, settings index.IndexSettings) (*inde
 	if err := idx.EnsureIndex(ctx); err != nil {
 		return nil, redact(err)
 	}
-	if v, old, err := idx.Outdated(ctx); err == nil && old && e.Logger != nil {
+	if v, old, err := idx.Outdated(ctx); err == nil && old && e.Logger != nil && !e.Rebuilding {
 		// Loud, not fatal: lists still answer; q== misses the old documents.
 		e.Logger.Error("the index was built by an older version: run `assets reindex`",
 			"index", idx.Alias(), "mapping_version", v, "want", index.MappingVersion,

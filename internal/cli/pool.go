@@ -30,6 +30,14 @@ func ForAPI(e *Env) *Env {
 	return &api
 }
 
+// ForReindex returns a copy of e for a command that rebuilds the index:
+// Connect does not tell it to run assets reindex.
+func ForReindex(e *Env) *Env {
+	r := *e
+	r.Rebuilding = true
+	return &r
+}
+
 // PoolSettings reads the pool settings from getenv (os.Getenv in the
 // commands): ASSETS_PG_MAX_CONNS and, for the API's pool (api true),
 // ASSETS_PG_STATEMENT_TIMEOUT (a Go duration; 0 disables it). A value it

@@ -39,7 +39,7 @@ func TestShellBlocks(t *testing.T) {
 
 	dbURL := testenv.DatabaseURL(t)
 	esURL := testenv.ElasticsearchURL(t)
-	prefix := testenv.Name("readme_")
+	_, prefix := testenv.Elasticsearch(t) // its indexes go when the test ends
 	env := demoEnv(t, dbURL, esURL, prefix)
 
 	bin := filepath.Join(root, "bin", "assets")
