@@ -16,15 +16,53 @@ type limits struct {
 type side struct {
 	name string
 	do   func(ctx context.Context) error
+	// apart: timed after the other sides, interleaved only with the other
+	// apart ones, on a budget of its own. For a baseline a thousand times
+	// slower (PostgreSQL scanning the tenant): among the fast sides it
+	// would spend their budget, leaving them a dozen samples each, and
+	// leave them cold after each of its requests.
+	apart bool
 }
 
-// interleave runs the sides in rounds, one request of each per round, so
+// interleave times the sides that are not apart together (see together),
+// then the apart ones together, and returns one Stats per side in the
+// order given.
+func interleave(ctx context.Context, lim limits, sides ...side) ([]Stats, error) {
+	var near, apart []int
+	for i, s := range sides {
+		if s.apart {
+			apart = append(apart, i)
+		} else {
+			near = append(near, i)
+		}
+	}
+	out := make([]Stats, len(sides))
+	for _, group := range [][]int{near, apart} {
+		if len(group) == 0 {
+			continue
+		}
+		ss := make([]side, len(group))
+		for k, i := range group {
+			ss[k] = sides[i]
+		}
+		stats, err := together(ctx, lim, ss...)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range group {
+			out[i] = stats[k]
+		}
+	}
+	return out, nil
+}
+
+// together runs the sides in rounds, one request of each per round, so
 // that all of them see the same load from whatever else runs on the
 // machine; each round starts with the next side, so none always goes
 // first. It stops after lim.requests rounds or lim.duration, whichever
 // comes first, and returns one Stats per side. A failed request is
 // counted, not timed; the loop goes on.
-func interleave(ctx context.Context, lim limits, sides ...side) ([]Stats, error) {
+func together(ctx context.Context, lim limits, sides ...side) ([]Stats, error) {
 	for range lim.warmup {
 		for _, s := range sides {
 			if err := ctx.Err(); err != nil {

@@ -232,7 +232,7 @@ func (r *runner) measureQTerm(ctx context.Context, term, name string, idx trigra
 		return err
 	}
 	stats, err := interleave(ctx, r.lim, r.apiSide(apiURL), r.esSide(path, body), side{
-		name: "PostgreSQL (pg_trgm)", do: func(ctx context.Context) error { return r.pgQ(ctx, term) },
+		name: "PostgreSQL (pg_trgm)", apart: true, do: func(ctx context.Context) error { return r.pgQ(ctx, term) },
 	})
 	if err != nil {
 		return err
@@ -546,7 +546,7 @@ func (r *runner) measureFacetRow(ctx context.Context, row facetRow) error {
 	sides := []side{r.apiSide(apiURL), r.esSide(path, direct)}
 	note := "direct: one terms aggregation ordered by the sort, then by value, cut to 11 values"
 	if withPG {
-		sides = append(sides, side{name: "PostgreSQL (GROUP BY)", do: func(ctx context.Context) error {
+		sides = append(sides, side{name: "PostgreSQL (GROUP BY)", apart: true, do: func(ctx context.Context) error {
 			_, err := r.pgGroupValues(ctx, row.field)
 			return err
 		}})

@@ -235,6 +235,7 @@ func (r *Report) Markdown() string {
 	}
 	s := r.Settings
 	fmt.Fprintf(&b, "- method: the sides of each row group are interleaved request by request (up to %d each or %.0f s, after %d warm-up rounds), "+
+		"but for the PostgreSQL baselines of q== and group values, which take seconds and are timed after the others, on their own budget; "+
 		"on loopback, one request at a time; req/s is 1 / mean latency; ratio = the API's latency / that side's (p50)\n\n",
 		s.Requests, s.Seconds, s.Warmup)
 

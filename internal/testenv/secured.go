@@ -31,7 +31,11 @@ func ElasticsearchAuth(t testing.TB) esauth.Config {
 // credentials and TLS trust.
 func ElasticsearchClient(t testing.TB, addresses ...string) *elasticsearch.Client {
 	t.Helper()
-	cfg, err := ElasticsearchAuth(t).ClientConfig(addresses, nil)
+	// Uncompressed, as the commands' clients ask (cli's esTransport), so
+	// tests and benchmarks pay what the product pays.
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.DisableCompression = true
+	cfg, err := ElasticsearchAuth(t).ClientConfig(addresses, base)
 	if err != nil {
 		t.Fatalf("Elasticsearch client configuration: %v", err)
 	}
