@@ -116,7 +116,11 @@ func hostileClient(ctx context.Context, h *harness) Result {
 		problems = append(problems, "no request was rate limited (429)")
 	}
 	if quiet.bad+loud.bad > 0 {
-		problems = append(problems, fmt.Sprintf("%d good reads were not a 200", quiet.bad+loud.bad))
+		first := quiet.firstBad
+		if first == "" {
+			first = loud.firstBad
+		}
+		problems = append(problems, fmt.Sprintf("%d good reads were not a 200 (the first: %s)", quiet.bad+loud.bad, first))
 	}
 	if seriesAfter > hostileMaxSeries {
 		problems = append(problems, fmt.Sprintf("metrics series grew from %d to %d", seriesBefore, seriesAfter))
@@ -138,7 +142,17 @@ func hostileClient(ctx context.Context, h *harness) Result {
 // goodRun is what the well-behaved client saw.
 type goodRun struct {
 	latencies []time.Duration
-	bad       int // answers other than 200
+	bad       int    // answers other than 200
+	firstBad  string // what the first of them was, for the report
+}
+
+// badRead describes a good read that failed: the error, or the status and
+// the start of the body.
+func badRead(res response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%d %s", res.status, hn.Truncate(res.body, 200))
 }
 
 // goodReads lists the tenant's assets one request at a time, every
@@ -161,6 +175,9 @@ func (h *harness) goodReads(ctx context.Context, tf tenantFixture, d time.Durati
 		// with the time it waited.
 		run.latencies = append(run.latencies, time.Since(began))
 		if err != nil || res.status != http.StatusOK {
+			if run.bad == 0 {
+				run.firstBad = badRead(res, err)
+			}
 			run.bad++
 		}
 		hn.SleepCtx(ctx, goodReadInterval)
