@@ -192,8 +192,9 @@ func TestAuthCacheForgetsWhatChanged(t *testing.T) {
 	// A listener that loses its connection turns the cache off, reconnects
 	// and turns it on again.
 	before, _ := s.auth.generation()
+	// The listeners' last statement was their probe.
 	exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN ' || $1`, store.AuthChangedChannel)
+		WHERE datname = current_database() AND query = 'SELECT pg_notify($1, $2)' AND pid <> pg_backend_pid()`)
 	waitFor(t, "the listener to reconnect", func() bool { gen, live := s.auth.generation(); return live && gen >= before+2 })
 	e.get("tenantB.edit", tenantPath(tenantB)).must(t, 200)
 	if _, ok := s.auth.token(e.tokens["tenantB.edit"]); !ok {

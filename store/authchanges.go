@@ -32,6 +32,13 @@ const (
 // authListenRetry is the pause before the listener reconnects.
 const authListenRetry = time.Second
 
+// authProbe is the payload of the notification the listener sends itself
+// before it reports listening; authProbeTimeout bounds the wait for it.
+const (
+	authProbe        = "probe"
+	authProbeTimeout = 5 * time.Second
+)
+
 // ListenAuthChanges reports the changes of AuthChangedChannel to f until ctx
 // ends, reconnecting after a lost connection. f runs on the listener's
 // goroutine and must not block. The listener has a connection of its own,
@@ -69,6 +76,24 @@ func listenAuthOnce(ctx context.Context, pool *pgxpool.Pool, f func(AuthEvent)) 
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+AuthChangedChannel); err != nil {
 		return false, fmt.Errorf("listening on %s: %w", AuthChangedChannel, err)
+	}
+	// Listening is proven, not assumed: a pooler in transaction mode, for
+	// one, accepts LISTEN and never delivers. The cache stays off until the
+	// listener hears its own probe.
+	if _, err := conn.Exec(ctx, "SELECT pg_notify($1, $2)", AuthChangedChannel, authProbe); err != nil {
+		return false, fmt.Errorf("probing %s: %w", AuthChangedChannel, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, authProbeTimeout)
+	defer cancel()
+	for {
+		n, err := conn.WaitForNotification(pctx)
+		if err != nil {
+			return false, fmt.Errorf("waiting for the probe on %s (is a pooler between this server and PostgreSQL? "+
+				"LISTEN needs a session of its own): %w", AuthChangedChannel, err)
+		}
+		if n.Payload == authProbe && n.PID == conn.PgConn().PID() {
+			break
+		}
 	}
 	f(AuthListening)
 	for {
