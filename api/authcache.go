@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openinventory/assets/store"
 )
 
@@ -30,6 +32,9 @@ const AuthCacheEntriesMax = 10000
 type authCache struct {
 	ttl time.Duration
 	now func() time.Time
+	// counters, resolved once (see observe); nil counts nothing.
+	tokenHit, tokenMiss, scopeHit, scopeMiss prometheus.Counter
+	listening                                prometheus.Gauge
 
 	mu   sync.Mutex
 	live bool
@@ -56,6 +61,21 @@ func newAuthCache(ttl time.Duration) *authCache {
 	return &authCache{ttl: ttl, now: time.Now}
 }
 
+// observe makes the cache count its answers and say whether it is on.
+func (c *authCache) observe(m *metrics) {
+	c.tokenHit = m.authLookups.WithLabelValues("token", "hit")
+	c.tokenMiss = m.authLookups.WithLabelValues("token", "miss")
+	c.scopeHit = m.authLookups.WithLabelValues("scope", "hit")
+	c.scopeMiss = m.authLookups.WithLabelValues("scope", "miss")
+	c.listening = m.authListening
+}
+
+func count(c prometheus.Counter) {
+	if c != nil {
+		c.Inc()
+	}
+}
+
 // event is the listener's report (store.ListenAuthChanges): every event
 // forgets all, since what was read before it may be stale.
 func (c *authCache) event(ev store.AuthEvent) {
@@ -68,6 +88,9 @@ func (c *authCache) event(ev store.AuthEvent) {
 		c.live = true
 	case store.AuthDeaf:
 		c.live = false
+	}
+	if c.listening != nil {
+		c.listening.Set(map[bool]float64{false: 0, true: 1}[c.live])
 	}
 }
 
@@ -147,9 +170,13 @@ func (c *authCache) putScope(gen uint64, sc store.Scope) {
 // cached: they are what a guessing client sends.
 func (s *Server) authenticate(ctx context.Context, secret string) (*store.Token, error) {
 	if t, ok := s.auth.token(secret); ok {
+		count(s.auth.tokenHit)
 		return t, nil
 	}
 	gen, live := s.auth.generation()
+	if live {
+		count(s.auth.tokenMiss)
+	}
 	t, err := store.Authenticate(ctx, s.pool, secret)
 	if err == nil && live {
 		s.auth.putToken(gen, secret, t)
@@ -161,9 +188,13 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*store.Token,
 // not cached.
 func (s *Server) resolveScope(ctx context.Context, kind, id string) (store.Scope, error) {
 	if sc, ok := s.auth.scope(kind, id); ok {
+		count(s.auth.scopeHit)
 		return sc, nil
 	}
 	gen, live := s.auth.generation()
+	if live {
+		count(s.auth.scopeMiss)
+	}
 	sc, err := store.ResolveScope(ctx, s.pool, kind, id)
 	if err == nil && live {
 		s.auth.putScope(gen, sc)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/openinventory/assets/store"
 )
 
@@ -157,6 +159,16 @@ func TestAuthCacheForgetsWhatChanged(t *testing.T) {
 	}
 	if _, ok := s.auth.scope(store.ScopeOrg, orgA1); !ok {
 		t.Fatal("a resolved scope is not in the cache")
+	}
+	if hits := testutil.ToFloat64(s.metrics.authLookups.WithLabelValues("token", "miss")); hits != 1 {
+		t.Errorf("token misses counted %v, want 1", hits)
+	}
+	e.get("orgA1.read", orgPath(orgA1)).must(t, 200)
+	if hits := testutil.ToFloat64(s.metrics.authLookups.WithLabelValues("token", "hit")); hits != 1 {
+		t.Errorf("token hits counted %v, want 1", hits)
+	}
+	if on := testutil.ToFloat64(s.metrics.authListening); on != 1 {
+		t.Errorf("assets_auth_cache_listening = %v while listening, want 1", on)
 	}
 	exec(`ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_auth_changed`)
 	if _, err := store.RevokeToken(ctx, e.pool, tokenID("orgA1.read")); err != nil {

@@ -30,6 +30,11 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// authLookups counts the authorization cache's answers by kind (token,
+	// scope) and result (hit, miss); authListening is 1 while the cache is
+	// on (its listener heard its probe).
+	authLookups   *prometheus.CounterVec
+	authListening prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, stats SyncStats, log *slog.Logger) (*metrics, error) {
@@ -47,8 +52,16 @@ func newMetrics(reg prometheus.Registerer, stats SyncStats, log *slog.Logger) (*
 			Name: "assets_http_requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		authLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "assets_auth_cache_lookups_total",
+			Help: "Tokens and scopes the authorization cache was asked for, by kind and result (hit, miss); none when the cache is off.",
+		}, []string{"kind", "result"}),
+		authListening: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "assets_auth_cache_listening",
+			Help: "1 while the authorization cache is on: its listener hears the database's change notifications.",
+		}),
 	}
-	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight}
+	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight, m.authLookups, m.authListening}
 	if stats != nil {
 		cs = append(cs, &syncCollector{
 			stats:   stats,
