@@ -213,8 +213,11 @@ func TestAuthCacheForgetsWhatChanged(t *testing.T) {
 		t.Fatal("after reconnecting, the cache does not keep tokens")
 	}
 
-	// A token's last use is written without forgetting anything.
+	// A token's last use is written, and another replica's listener
+	// probes, without anything forgotten.
+	waitFor(t, "the second replica to listen again", func() bool { _, live := s2.auth.generation(); return live })
 	gen, _ := s.auth.generation()
+	exec(`SELECT pg_notify($1, 'probe')`, store.AuthChangedChannel)
 	exec(`UPDATE api_tokens SET last_used_at = now()`)
 	exec(`INSERT INTO tenants (id, name) VALUES ($1, 'C')`, missing)
 	time.Sleep(200 * time.Millisecond)

@@ -97,8 +97,13 @@ func listenAuthOnce(ctx context.Context, pool *pgxpool.Pool, f func(AuthEvent)) 
 	}
 	f(AuthListening)
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return true, fmt.Errorf("waiting for %s: %w", AuthChangedChannel, err)
+		}
+		// Another server's probe says nothing changed.
+		if n.Payload == authProbe {
+			continue
 		}
 		f(AuthChanged)
 	}
