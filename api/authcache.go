@@ -32,7 +32,7 @@ const AuthCacheEntriesMax = 10000
 type authCache struct {
 	ttl time.Duration
 	now func() time.Time
-	// counters, resolved once (see observe); nil counts nothing.
+	// counters, resolved once from the server's metrics.
 	tokenHit, tokenMiss, scopeHit, scopeMiss prometheus.Counter
 	listening                                prometheus.Gauge
 
@@ -41,163 +41,143 @@ type authCache struct {
 	// gen counts forgets; an entry read from the database before one is
 	// not stored after it (see put).
 	gen    uint64
-	tokens map[[sha256.Size]byte]tokenEntry
-	scopes map[scopeKey]scopeEntry
+	tokens entries[[sha256.Size]byte, *store.Token]
+	scopes entries[scopeKey, store.Scope]
 }
 
-type tokenEntry struct {
-	token *store.Token
+// entries are one kind of answer, each kept until its deadline.
+type entries[K comparable, V any] map[K]entry[V]
+
+type entry[V any] struct {
+	v     V
 	until time.Time
 }
 
 type scopeKey struct{ kind, id string }
 
-type scopeEntry struct {
-	scope store.Scope
-	until time.Time
-}
-
-func newAuthCache(ttl time.Duration) *authCache {
-	return &authCache{ttl: ttl, now: time.Now}
-}
-
-// observe makes the cache count its answers and say whether it is on.
-func (c *authCache) observe(m *metrics) {
-	c.tokenHit = m.authLookups.WithLabelValues("token", "hit")
-	c.tokenMiss = m.authLookups.WithLabelValues("token", "miss")
-	c.scopeHit = m.authLookups.WithLabelValues("scope", "hit")
-	c.scopeMiss = m.authLookups.WithLabelValues("scope", "miss")
-	c.listening = m.authListening
-}
-
-func count(c prometheus.Counter) {
-	if c != nil {
-		c.Inc()
+func newAuthCache(ttl time.Duration, m *metrics) *authCache {
+	return &authCache{ttl: ttl, now: time.Now,
+		tokenHit:  m.authLookups.WithLabelValues("token", "hit"),
+		tokenMiss: m.authLookups.WithLabelValues("token", "miss"),
+		scopeHit:  m.authLookups.WithLabelValues("scope", "hit"),
+		scopeMiss: m.authLookups.WithLabelValues("scope", "miss"),
+		listening: m.authListening,
 	}
 }
 
-// event is the listener's report (store.ListenAuthChanges): every event
-// forgets all, since what was read before it may be stale.
-func (c *authCache) event(ev store.AuthEvent) {
+// event is the listener's report (store.Listen): every event forgets all,
+// since what was read before it may be stale.
+func (c *authCache) event(ev store.ListenEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
 	c.tokens, c.scopes = nil, nil
 	switch ev {
-	case store.AuthListening:
+	case store.Listening:
 		c.live = true
-	case store.AuthDeaf:
+		c.listening.Set(1)
+	case store.Deaf:
 		c.live = false
-	}
-	if c.listening != nil {
-		c.listening.Set(map[bool]float64{false: 0, true: 1}[c.live])
+		c.listening.Set(0)
 	}
 }
 
 // generation is what a reader notes before going to the database; false
 // when the cache is not to be used.
 func (c *authCache) generation() (uint64, bool) {
-	if c == nil {
-		return 0, false
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.gen, c.live
 }
 
-func (c *authCache) token(secret string) (*store.Token, bool) {
-	if c == nil {
-		return nil, false
-	}
-	key := sha256.Sum256([]byte(secret))
+// get returns the live, unexpired entry of k in m.
+func get[K comparable, V any](c *authCache, m *entries[K, V], k K) (V, bool) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.tokens[key]
+	e, ok := (*m)[k]
 	if !ok || !c.live || !now.Before(e.until) {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.token, true
+	return e.v, true
 }
 
-// putToken stores t if nothing was forgotten since gen was read. An expiring
-// token is kept no longer than it works.
+// put stores v under k until the deadline, if nothing was forgotten since
+// gen was read; a full map starts over.
+func put[K comparable, V any](c *authCache, m *entries[K, V], gen uint64, k K, v V, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || !c.live {
+		return
+	}
+	if *m == nil || len(*m) >= AuthCacheEntriesMax {
+		*m = make(entries[K, V])
+	}
+	(*m)[k] = entry[V]{v: v, until: until}
+}
+
+func (c *authCache) token(secret string) (*store.Token, bool) {
+	return get(c, &c.tokens, sha256.Sum256([]byte(secret)))
+}
+
+// putToken stores t; an expiring token is kept no longer than it works.
 func (c *authCache) putToken(gen uint64, secret string, t *store.Token) {
 	until := c.now().Add(c.ttl)
 	if !t.Expires.IsZero() && t.Expires.Before(until) {
 		until = t.Expires
 	}
-	key := sha256.Sum256([]byte(secret))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen || !c.live {
-		return
-	}
-	if c.tokens == nil || len(c.tokens) >= AuthCacheEntriesMax {
-		c.tokens = make(map[[sha256.Size]byte]tokenEntry)
-	}
-	c.tokens[key] = tokenEntry{token: t, until: until}
+	put(c, &c.tokens, gen, sha256.Sum256([]byte(secret)), t, until)
 }
 
 func (c *authCache) scope(kind, id string) (store.Scope, bool) {
-	if c == nil {
-		return store.Scope{}, false
-	}
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.scopes[scopeKey{kind, id}]
-	if !ok || !c.live || !now.Before(e.until) {
-		return store.Scope{}, false
-	}
-	return e.scope, true
+	return get(c, &c.scopes, scopeKey{kind, id})
 }
 
 func (c *authCache) putScope(gen uint64, sc store.Scope) {
-	until := c.now().Add(c.ttl)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen || !c.live {
-		return
-	}
-	if c.scopes == nil || len(c.scopes) >= AuthCacheEntriesMax {
-		c.scopes = make(map[scopeKey]scopeEntry)
-	}
-	c.scopes[scopeKey{sc.Kind, sc.ID}] = scopeEntry{scope: sc, until: until}
+	put(c, &c.scopes, gen, scopeKey{sc.Kind, sc.ID}, sc, c.now().Add(c.ttl))
 }
 
-// authenticate is store.Authenticate through the cache. Failures are not
-// cached: they are what a guessing client sends.
+// authenticate is store.Authenticate through the cache, when there is
+// one. Failures are not cached: they are what a guessing client sends.
 func (s *Server) authenticate(ctx context.Context, secret string) (*store.Token, error) {
-	if t, ok := s.auth.token(secret); ok {
-		count(s.auth.tokenHit)
+	c := s.auth
+	if c == nil {
+		return store.Authenticate(ctx, s.pool, secret)
+	}
+	if t, ok := c.token(secret); ok {
+		c.tokenHit.Inc()
 		return t, nil
 	}
-	gen, live := s.auth.generation()
+	gen, live := c.generation()
 	if live {
-		count(s.auth.tokenMiss)
+		c.tokenMiss.Inc()
 	}
 	t, err := store.Authenticate(ctx, s.pool, secret)
 	if err == nil && live {
-		s.auth.putToken(gen, secret, t)
+		c.putToken(gen, secret, t)
 	}
 	return t, err
 }
 
-// resolveScope is store.ResolveScope through the cache; a missing scope is
-// not cached.
+// resolveScope is store.ResolveScope through the cache, when there is one;
+// a missing scope is not cached.
 func (s *Server) resolveScope(ctx context.Context, kind, id string) (store.Scope, error) {
-	if sc, ok := s.auth.scope(kind, id); ok {
-		count(s.auth.scopeHit)
+	c := s.auth
+	if c == nil {
+		return store.ResolveScope(ctx, s.pool, kind, id)
+	}
+	if sc, ok := c.scope(kind, id); ok {
+		c.scopeHit.Inc()
 		return sc, nil
 	}
-	gen, live := s.auth.generation()
+	gen, live := c.generation()
 	if live {
-		count(s.auth.scopeMiss)
+		c.scopeMiss.Inc()
 	}
 	sc, err := store.ResolveScope(ctx, s.pool, kind, id)
 	if err == nil && live {
-		s.auth.putScope(gen, sc)
+		c.putScope(gen, sc)
 	}
 	return sc, err
 }
@@ -210,6 +190,6 @@ func (s *Server) WatchAuth(ctx context.Context) error {
 	if s.auth == nil {
 		return nil
 	}
-	store.ListenAuthChanges(ctx, s.pool, s.log, s.auth.event)
+	store.Listen(ctx, s.pool, s.log, store.AuthChangedChannel, s.auth.event)
 	return nil
 }

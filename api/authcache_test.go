@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/openinventory/assets/store"
@@ -15,7 +16,11 @@ import (
 func TestAuthCacheRules(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := newAuthCache(time.Minute)
+	m, err := newMetrics(prometheus.NewRegistry(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newAuthCache(time.Minute, m)
 	c.now = func() time.Time { return now }
 	tok := &store.Token{ID: "t"}
 	sc := store.Scope{Kind: store.ScopeOrg, ID: "o", TenantID: "t", GroupID: "g", OrgID: "o"}
@@ -33,7 +38,7 @@ func TestAuthCacheRules(t *testing.T) {
 		t.Fatal("a scope was cached while nobody listened")
 	}
 
-	c.event(store.AuthListening)
+	c.event(store.Listening)
 	gen, live = c.generation()
 	if !live {
 		t.Fatal("listening did not make the cache live")
@@ -52,7 +57,7 @@ func TestAuthCacheRules(t *testing.T) {
 
 	// A read from before a change is not stored after it.
 	before, _ := c.generation()
-	c.event(store.AuthChanged)
+	c.event(store.Notified)
 	if _, ok := c.token("s"); ok {
 		t.Fatal("a change did not forget the token")
 	}
@@ -87,7 +92,7 @@ func TestAuthCacheRules(t *testing.T) {
 	// A lost listener turns the cache off until the next listen.
 	gen, _ = c.generation()
 	c.putToken(gen, "s", tok)
-	c.event(store.AuthDeaf)
+	c.event(store.Deaf)
 	gen, live = c.generation()
 	if live {
 		t.Fatal("a deaf cache is live")
@@ -98,7 +103,7 @@ func TestAuthCacheRules(t *testing.T) {
 	}
 
 	// A full cache starts over rather than grow.
-	c.event(store.AuthListening)
+	c.event(store.Listening)
 	gen, _ = c.generation()
 	for i := range AuthCacheEntriesMax + 1 {
 		c.putToken(gen, fmt.Sprint(i), tok)

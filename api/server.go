@@ -210,8 +210,7 @@ func New(cfg Config) (*Server, error) {
 	public := publicBase{fixed: fixed, trustProxy: cfg.TrustProxy}
 	s := &Server{cfg: cfg, pool: cfg.Pool, index: cfg.Index, log: cfg.Logger, metrics: m, gatherer: gat, cursors: cursors}
 	if cfg.AuthCacheTTL > 0 {
-		s.auth = newAuthCache(cfg.AuthCacheTTL)
-		s.auth.observe(m)
+		s.auth = newAuthCache(cfg.AuthCacheTTL, m)
 	}
 	if cfg.RateLimit > 0 {
 		if s.limits, err = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimitKeys, cfg.TrustProxy); err != nil {

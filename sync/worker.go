@@ -116,34 +116,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // listen turns NOTIFYs on the outbox channel into wake-ups. Losing the
 // connection only costs latency: the poll interval still wakes the worker.
-// It listens on a connection of its own, outside the pool: a LISTEN holds
-// its connection for good, which must not take one from the API's queries.
 func (w *Worker) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		err := func() error {
-			conn, err := pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig)
-			if err != nil {
-				return fmt.Errorf("connecting the outbox listener: %w", err)
-			}
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN "+store.OutboxChannel); err != nil {
-				return err
-			}
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}()
-		if ctx.Err() == nil {
-			w.log.Debug("outbox listener reconnecting", "err", err)
-			sleep(ctx, time.Second)
+	store.Listen(ctx, w.pool, w.log, store.OutboxChannel, func(ev store.ListenEvent) {
+		if ev != store.Notified {
+			return
 		}
-	}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // ProcessBatch claims one batch, writes it and removes the rows that
