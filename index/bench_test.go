@@ -92,44 +92,62 @@ func BenchmarkBulkLoad(b *testing.B) {
 		}
 	})
 	b.Run("raw", func(b *testing.B) {
-		// Bodies of ~5 MiB, sent two at a time like the loader's workers.
-		var bodies [][]byte
-		var cur []byte
-		for _, a := range assets {
-			d := Project(a)
-			cur = appendAction(cur, WriteItem{ID: a.ID, Version: a.Version, Doc: &d}, "")
-			cur, _ = d.AppendJSON(cur)
-			cur = append(cur, '\n')
-			if len(cur) > 5<<20 {
-				bodies, cur = append(bodies, cur), nil
-			}
+		docs := make([]Document, len(assets))
+		for i, a := range assets {
+			docs[i] = Project(a)
 		}
-		bodies = append(bodies, cur)
+		bodies := bulkBodies(docs, "")
 		for range b.N {
 			name := c.NewIndexName()
 			if err := c.CreateIndex(ctx, name); err != nil {
 				b.Fatal(err)
 			}
 			start := time.Now()
-			var wg sync.WaitGroup
-			work := make(chan []byte)
-			for range 2 {
-				wg.Go(func() {
-					for body := range work {
-						body = bytes.ReplaceAll(body, []byte(`"_index":""`), []byte(`"_index":"`+name+`"`))
-						if err := c.do(ctx, http.MethodPost, "/_bulk?filter_path=errors", body, nil); err != nil {
-							b.Error(err)
-						}
-					}
-				})
-			}
-			for _, body := range bodies {
-				work <- body
-			}
-			close(work)
-			wg.Wait()
+			sendBulk(b, c, bodies, func(body []byte) []byte {
+				return bytes.ReplaceAll(body, []byte(`"_index":""`), []byte(`"_index":"`+name+`"`))
+			})
 			b.ReportMetric(float64(len(assets))/time.Since(start).Seconds(), "docs/s")
 			_ = c.DeleteIndex(ctx, name)
 		}
 	})
+}
+
+// bulkBodies encodes docs as _bulk bodies of about 5 MiB for the index
+// name ("" to fill in when sending).
+func bulkBodies(docs []Document, name string) [][]byte {
+	var bodies [][]byte
+	var cur []byte
+	for i := range docs {
+		cur = appendAction(cur, WriteItem{ID: docs[i].ID, Version: docs[i].Version, Doc: &docs[i]}, name)
+		cur, _ = docs[i].AppendJSON(cur)
+		if cur = append(cur, '\n'); len(cur) > 5<<20 {
+			bodies, cur = append(bodies, cur), nil
+		}
+	}
+	return append(bodies, cur)
+}
+
+// sendBulk sends the bodies two at a time, like the loader's workers,
+// each through rewrite (nil: as they are).
+func sendBulk(b *testing.B, c *Client, bodies [][]byte, rewrite func([]byte) []byte) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	work := make(chan []byte)
+	for range 2 {
+		wg.Go(func() {
+			for body := range work {
+				if rewrite != nil {
+					body = rewrite(body)
+				}
+				if err := c.do(ctx, http.MethodPost, "/_bulk?filter_path=errors", body, nil); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for _, body := range bodies {
+		work <- body
+	}
+	close(work)
+	wg.Wait()
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,33 +34,9 @@ func rawLoad(b *testing.B, c *Client, name string, body map[string]any, docs []D
 	if err := c.do(ctx, http.MethodPut, "/"+name, body, nil); err != nil {
 		b.Fatal(err)
 	}
-	var bodies [][]byte
-	var cur []byte
-	for i := range docs {
-		cur = appendAction(cur, WriteItem{ID: docs[i].ID, Version: docs[i].Version, Doc: &docs[i]}, name)
-		cur, _ = docs[i].AppendJSON(cur)
-		if cur = append(cur, '\n'); len(cur) > 5<<20 {
-			bodies, cur = append(bodies, cur), nil
-		}
-	}
-	bodies = append(bodies, cur)
+	bodies := bulkBodies(docs, name)
 	start := time.Now()
-	var wg sync.WaitGroup
-	work := make(chan []byte)
-	for range 2 {
-		wg.Go(func() {
-			for body := range work {
-				if err := c.do(ctx, http.MethodPost, "/_bulk?filter_path=errors", body, nil); err != nil {
-					b.Error(err)
-				}
-			}
-		})
-	}
-	for _, body := range bodies {
-		work <- body
-	}
-	close(work)
-	wg.Wait()
+	sendBulk(b, c, bodies, nil)
 	docsPerSec = float64(len(docs)) / time.Since(start).Seconds()
 	if err := c.do(ctx, http.MethodPost, "/"+name+"/_forcemerge?max_num_segments=1", nil, nil); err != nil {
 		b.Fatal(err)
